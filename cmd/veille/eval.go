@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/cner/veille/internal/evaluate"
+)
+
+func evalCmd() command {
+	return command{
+		name:    "eval",
+		summary: "mesure l'extraction (texte, dates) sur les jeux d'évaluation",
+		usage: `eval extract [DOSSIER] [--extracteur NOM | --tous] [--pires N] [--limite N] [--json]
+       veille eval dates [DOSSIER] [--extracteur NOM | --tous] [--erreurs] [--limite N] [--json]
+       veille eval match [DOSSIER]
+
+DOSSIER est le jeu article-extraction (extract) ou dates (dates), ou le dossier
+qui les contient ; par défaut $VEILLE_EVAL_DIR, sinon ../shared/eval.`,
+		run: runEval,
+	}
+}
+
+func runEval(ctx context.Context, a *app, args []string) error {
+	if len(args) == 0 {
+		return usagef("eval : précisez extract, dates ou match (veille eval --help)")
+	}
+	switch args[0] {
+	case "--help", "-h":
+		c, _ := findCommand("eval")
+		a.printCommandHelp(a.stdout, c)
+		return nil
+	case "extract":
+		return evalExtract(ctx, a, args[1:])
+	case "dates":
+		return evalDates(ctx, a, args[1:])
+	case "match":
+		return evalMatch(ctx, a, args[1:])
+	}
+	return usagef("eval : sous-commande inconnue %q (extract, dates ou match)", args[0])
+}
+
+// evalDataDir resolves the data folder of one set: the argument (the set
+// itself or the folder holding it), else the evaluation folder's sub.
+func evalDataDir(a *app, pos []string, sub string) (string, error) {
+	dir := ""
+	if len(pos) > 0 {
+		dir = pos[0]
+	} else if root := evaluate.EvalDir(a.lookupEnv); root != "" {
+		dir = root
+	} else {
+		return "", usagef("eval : donnez le dossier du jeu d'évaluation (ou définissez %s)", evaluate.EvalDirEnv)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, sub)); err == nil && fi.IsDir() {
+		dir = filepath.Join(dir, sub)
+	}
+	if _, err := os.Stat(dir); err != nil {
+		return "", fmt.Errorf("eval : dossier introuvable : %w", err)
+	}
+	return dir, nil
+}
+
+func evalExtract(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("eval")
+	name := fs.String("extracteur", "veille", "extracteur mesuré : "+strings.Join(evaluate.ExtractorNames(), ", "))
+	all := fs.Bool("tous", false, "mesure tous les extracteurs, côte à côte")
+	worst := fs.Int("pires", 0, "liste les N pages les moins bien extraites")
+	limit := fs.Int("limite", 0, "ne mesure que les N premières pages")
+	asJSON := fs.Bool("json", false, "sortie JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	dir, err := evalDataDir(a, pos, "article-extraction")
+	if err != nil {
+		return err
+	}
+	names := []string{*name}
+	if *all {
+		names = evaluate.ExtractorNames()
+	}
+	var reports []evaluate.ExtractionReport
+	for _, n := range names {
+		var details io.Writer
+		if !*asJSON {
+			details = a.stdout
+		}
+		rep, err := evaluate.Extraction(ctx, dir, details, evaluate.ExtractionOptions{Extractor: n, Limit: *limit, Worst: *worst})
+		if err != nil {
+			return err
+		}
+		reports = append(reports, rep)
+		if !*asJSON {
+			printExtraction(a.stdout, rep)
+		}
+	}
+	if *asJSON {
+		if len(reports) == 1 {
+			return writeJSON(a.stdout, reports[0])
+		}
+		return writeJSON(a.stdout, reports)
+	}
+	return nil
+}
+
+func printExtraction(w io.Writer, r evaluate.ExtractionReport) {
+	fmt.Fprintf(w, "Texte principal — %s : %d pages", r.Extractor, r.Pages)
+	if r.Errors > 0 {
+		fmt.Fprintf(w, " (%d en erreur)", r.Errors)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "  précision %s · rappel %s · F1 %s\n", frNum(r.Precision, 3), frNum(r.Recall, 3), frNum(r.F1, 3))
+	fmt.Fprintf(w, "  vitesse : %s pages/s ; temps CPU %s s, soit %s × une simple analyse goquery des mêmes pages (%s s)\n",
+		frNum(r.PagesPerSecond, 0), frNum(r.CPUSeconds, 2), frNum(r.CPURatio, 2), frNum(r.ParseCPU, 2))
+}
+
+func evalDates(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("eval")
+	name := fs.String("extracteur", "veille", "extracteur mesuré : "+strings.Join(evaluate.DateExtractorNames(), ", "))
+	all := fs.Bool("tous", false, "mesure tous les extracteurs, côte à côte")
+	errs := fs.Bool("erreurs", false, "liste les pages dont la date manque ou est fausse")
+	limit := fs.Int("limite", 0, "ne mesure que les N premières pages")
+	asJSON := fs.Bool("json", false, "sortie JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	dir, err := evalDataDir(a, pos, "dates")
+	if err != nil {
+		return err
+	}
+	names := []string{*name}
+	if *all {
+		names = evaluate.DateExtractorNames()
+	}
+	var reports []evaluate.DatesReport
+	for _, n := range names {
+		var details io.Writer
+		if !*asJSON {
+			details = a.stdout
+		}
+		rep, err := evaluate.Dates(ctx, dir, details, evaluate.DatesOptions{Extractor: n, Limit: *limit, Errors: *errs})
+		if err != nil {
+			return err
+		}
+		reports = append(reports, rep)
+		if !*asJSON {
+			printDates(a.stdout, rep)
+		}
+	}
+	if *asJSON {
+		if len(reports) == 1 {
+			return writeJSON(a.stdout, reports[0])
+		}
+		return writeJSON(a.stdout, reports)
+	}
+	return nil
+}
+
+func printDates(w io.Writer, r evaluate.DatesReport) {
+	fmt.Fprintf(w, "Dates de publication — %s : %d pages (%d justes, %d fausses, %d sans date)\n", r.Extractor, r.Pages, r.TP, r.FP, r.FN)
+	fmt.Fprintf(w, "  précision %s · rappel %s · exactitude %s · F %s\n", frNum(r.Precision, 3), frNum(r.Recall, 3), frNum(r.Accuracy, 3), frNum(r.F, 3))
+	fmt.Fprintf(w, "  vitesse : %s pages/s ; temps CPU %s s, soit %s × une simple analyse goquery des mêmes pages (%s s)\n",
+		frNum(r.PagesPerSecond, 0), frNum(r.CPUSeconds, 2), frNum(r.CPURatio, 2), frNum(r.ParseCPU, 2))
+}
+
+// evalMatch scores the watch-list matcher.
+//
+// >>> match DIR: wire evaluate.Match here once internal/evaluate/match.go
+// provides it (owned by the matching engineer). <<<
+func evalMatch(ctx context.Context, a *app, args []string) error {
+	_ = ctx
+	_ = args
+	return fmt.Errorf("eval match : pas encore disponible (evaluate.Match n'existe pas encore)")
+}
+
+// frNum formats x with prec decimals and a decimal comma.
+func frNum(x float64, prec int) string {
+	return strings.Replace(strconv.FormatFloat(x, 'f', prec, 64), ".", ",", 1)
+}

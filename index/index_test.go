@@ -1,0 +1,114 @@
+package index
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cner/veille/internal/model"
+)
+
+func openIndex(t *testing.T) *Index {
+	t.Helper()
+	ix, err := Open(filepath.Join(t.TempDir(), "index.bleve"), time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	return ix
+}
+
+func clip(id int64, outlet, scope, title, text string, date time.Time, entities ...string) *model.Clipping {
+	c := &model.Clipping{ID: id, URL: "https://example.fr/" + title, OutletID: outlet, OutletName: strings.ToUpper(outlet),
+		Scope: model.Scope(scope), Title: title, Text: text, Published: date, FirstSeen: date}
+	for _, e := range entities {
+		c.Mentions = append(c.Mentions, model.Mention{EntityID: e, EntityKind: model.KindFederation})
+	}
+	return c
+}
+
+func TestSearchFrenchFolding(t *testing.T) {
+	ctx := context.Background()
+	ix := openIndex(t)
+	d := time.Date(2021, 5, 1, 0, 0, 0, 0, time.UTC)
+	err := ix.Apply(ctx, []*model.Clipping{
+		clip(1, "echo", "national", "Le développement des agences", "L'agence de développement économique accompagne les entreprises.", d, "cner"),
+		clip(2, "est", "regional", "Forum à Nancy", "Le forum DEV&CO22 se tient à Nancy avec l'Aderly.", d.AddDate(1, 0, 0), "devco"),
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string]int{
+		"developpement": 1, // accents folded
+		"agences":       1, // stemming
+		"aderly":        1, // elision l'
+		"nancy":         1,
+	} {
+		res, err := ix.Search(ctx, Query{Text: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int(res.Total) != want {
+			t.Errorf("%q: %d hits, want %d", q, res.Total, want)
+		}
+	}
+	res, err := ix.Search(ctx, Query{Text: "forum", Outlet: "est", Facets: true})
+	if err != nil || res.Total != 1 || res.Hits[0].ID != 2 {
+		t.Fatalf("filtered search = %+v, %v", res, err)
+	}
+	if len(res.Hits[0].Fragments) == 0 || !strings.Contains(strings.Join(res.Hits[0].Fragments, ""), "<mark>") {
+		t.Errorf("no highlight: %+v", res.Hits[0])
+	}
+	if res.Hits[0].OutletName != "EST" || res.Hits[0].Date.IsZero() {
+		t.Errorf("stored fields missing: %+v", res.Hits[0])
+	}
+	// Removing a document.
+	if err := ix.Apply(ctx, nil, []int64{2}); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := ix.DocCount(); n != 1 {
+		t.Errorf("doc count after delete = %d", n)
+	}
+	if ok, _ := ix.Has(2); ok {
+		t.Error("deleted document still there")
+	}
+}
+
+func TestDateRangeAndSort(t *testing.T) {
+	ctx := context.Background()
+	ix := openIndex(t)
+	var cs []*model.Clipping
+	for i := 0; i < 5; i++ {
+		cs = append(cs, clip(int64(i+1), "echo", "national", "article", "le cner", time.Date(2019+i, 6, 1, 0, 0, 0, 0, time.UTC), "cner"))
+	}
+	if err := ix.Apply(ctx, cs, nil); err != nil {
+		t.Fatal(err)
+	}
+	res, err := ix.Search(ctx, Query{Text: "cner", From: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Total != 2 || res.Hits[0].ID != 3 || res.Hits[1].ID != 2 {
+		t.Errorf("range/sort: total %d hits %+v", res.Total, res.Hits)
+	}
+}
+
+func TestReopenKeepsDocuments(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "index.bleve")
+	ix, err := Open(path, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix.Apply(context.Background(), []*model.Clipping{clip(1, "echo", "national", "t", "x", time.Now())}, nil)
+	ix.Close()
+	ix, err = Open(path, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if n, _ := ix.DocCount(); n != 1 {
+		t.Errorf("after reopen: %d docs", n)
+	}
+}
