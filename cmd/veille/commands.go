@@ -11,6 +11,8 @@ func commands() []command {
 		extractCmd(),
 		reindexCmd(),
 		rematchCmd(),
+		backupCmd(),
+		restoreCmd(),
 		evalCmd(),
 	}
 }

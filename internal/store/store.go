@@ -10,6 +10,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -31,6 +32,7 @@ var ErrNotFound = errors.New("store: not found")
 type Store struct {
 	db   *sql.DB
 	path string
+	lock *fileLock
 }
 
 // Open opens (creating if needed) the database at path and applies pending
@@ -38,6 +40,10 @@ type Store struct {
 func Open(ctx context.Context, path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("store: creating directory: %w", err)
+	}
+	lock, err := acquire(path, false)
+	if err != nil {
+		return nil, err
 	}
 	q := url.Values{}
 	for _, p := range []string{
@@ -52,18 +58,19 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	dsn := "file:" + path + "?" + q.Encode()
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
+		lock.release()
 		return nil, fmt.Errorf("store: opening %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Store{db: db, path: path}
+	s := &Store{db: db, path: path, lock: lock}
 	if err := s.migrate(ctx); err != nil {
-		db.Close()
+		s.Close()
 		return nil, err
 	}
 	if err := os.Chmod(path, 0o600); err != nil {
-		db.Close()
+		s.Close()
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	return s, nil
@@ -71,7 +78,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 // Close closes the database.
 func (s *Store) Close() error {
-	if err := s.db.Close(); err != nil {
+	err := s.db.Close()
+	if lerr := s.lock.release(); lerr != nil && err == nil {
+		err = lerr
+	}
+	if err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}
 	return nil
@@ -166,6 +177,94 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	}
 	if _, err := s.db.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
 		return fmt.Errorf("store: backup to %s: %w", path, err)
+	}
+	return nil
+}
+
+// Restore replaces the database at path by the backup src, once src has
+// been checked to be a readable veille store. It refuses while any process
+// has the database open (ErrInUse). The replaced database is kept beside
+// it, renamed with the given suffix, and returned. The index, derived from
+// the store, must be rebuilt afterwards.
+func Restore(ctx context.Context, src, path, suffix string) (string, error) {
+	lock, err := acquire(path, true)
+	if err != nil {
+		return "", err
+	}
+	defer lock.release()
+	if err := checkBackup(ctx, src); err != nil {
+		return "", err
+	}
+	tmp := path + ".restoring"
+	if err := copyFile(src, tmp); err != nil {
+		return "", err
+	}
+	kept := ""
+	if _, err := os.Stat(path); err == nil {
+		kept = path + "." + suffix
+		if err := os.Rename(path, kept); err != nil {
+			os.Remove(tmp)
+			return "", fmt.Errorf("store: restore: %w", err)
+		}
+		for _, ext := range []string{"-wal", "-shm"} {
+			if _, err := os.Stat(path + ext); err == nil {
+				if err := os.Rename(path+ext, kept+ext); err != nil {
+					return "", fmt.Errorf("store: restore: %w", err)
+				}
+			}
+		}
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return "", fmt.Errorf("store: restore: %w", err)
+	}
+	return kept, nil
+}
+
+// checkBackup opens src read-only and runs SQLite's integrity check and a
+// look at veille's tables.
+func checkBackup(ctx context.Context, src string) error {
+	if _, err := os.Stat(src); err != nil {
+		return fmt.Errorf("store: backup %s: %w", src, err)
+	}
+	db, err := sql.Open("sqlite", "file:"+src+"?mode=ro")
+	if err != nil {
+		return fmt.Errorf("store: backup %s: %w", src, err)
+	}
+	defer db.Close()
+	var res string
+	if err := db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&res); err != nil {
+		return fmt.Errorf("store: backup %s is not a SQLite database: %w", src, err)
+	}
+	if res != "ok" {
+		return fmt.Errorf("store: backup %s is damaged: %s", src, res)
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil {
+		return fmt.Errorf("store: backup %s is not a veille store: %w", src, err)
+	}
+	return nil
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return fmt.Errorf("store: restore: %w", err)
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("store: restore: %w", err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return fmt.Errorf("store: restore: %w", err)
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return fmt.Errorf("store: restore: %w", err)
+	}
+	if err := out.Close(); err != nil {
+		return fmt.Errorf("store: restore: %w", err)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -352,5 +353,54 @@ func TestBackup(t *testing.T) {
 	defer b.Close()
 	if st, _ := b.Stats(ctx); st.Clippings != 1 {
 		t.Errorf("backup holds %+v", st)
+	}
+}
+
+func TestRestore(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "veille.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SyncOutlets(ctx, testOutlets(), paris, time.Now())
+	save(t, s, "https://echo.fr/1", "echo", "un", day(2021, 1, 10), "cner")
+	backup := filepath.Join(dir, "copie.db")
+	if err := s.Backup(ctx, backup); err != nil {
+		t.Fatal(err)
+	}
+	save(t, s, "https://echo.fr/2", "echo", "deux", day(2021, 1, 11), "cner")
+	if _, err := Restore(ctx, backup, path, "avant"); !errors.Is(err, ErrInUse) {
+		t.Fatalf("restore while open: err = %v, want ErrInUse", err)
+	}
+	s.Close()
+	if _, err := Restore(ctx, filepath.Join(dir, "absent.db"), path, "avant"); err == nil {
+		t.Fatal("restored from a missing file")
+	}
+	junk := filepath.Join(dir, "junk.db")
+	os.WriteFile(junk, []byte("pas une base"), 0o600)
+	if _, err := Restore(ctx, junk, path, "avant"); err == nil {
+		t.Fatal("restored from a file that is no database")
+	}
+	kept, err := Restore(ctx, backup, path, "avant")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if st, _ := r.Stats(ctx); st.Clippings != 1 {
+		t.Errorf("restored store holds %+v, want the backup's 1 clipping", st)
+	}
+	old, err := Open(ctx, kept)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	if st, _ := old.Stats(ctx); st.Clippings != 2 {
+		t.Errorf("the replaced store was not kept: %+v", st)
 	}
 }
