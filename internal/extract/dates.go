@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/andybalholm/cascadia"
-	"github.com/markusmobius/go-htmldate"
 	"github.com/cner/veille/internal/model"
+	"github.com/markusmobius/go-htmldate"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -295,11 +295,11 @@ func isDateClass(cls string) bool {
 
 // visibleDates is what the page's text says about dates.
 type visibleDates struct {
-	pub        time.Time // after a publication label: "Publié le …"
-	mod        time.Time // after a modification label: "Mis à jour le …"
-	classed    time.Time // in an element whose class or id says date
-	nearTitle  time.Time // in a short line right after the h1
-	attrDate   time.Time // in a title/data-date attribute of a dated element
+	pub       time.Time // after a publication label: "Publié le …"
+	mod       time.Time // after a modification label: "Mis à jour le …"
+	classed   time.Time // in an element whose class or id says date
+	nearTitle time.Time // in a short line right after the h1
+	attrDate  time.Time // in a title/data-date attribute of a dated element
 }
 
 // textDates looks for dates in short text blocks of the body, in reading

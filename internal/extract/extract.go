@@ -129,7 +129,7 @@ type page struct {
 	h1Count              int
 	// timeNodes are <time> elements and elements with itemprop date
 	// attributes, gathered by the head scan.
-	timeNodes []*html.Node
+	timeNodes   []*html.Node
 	paywallHint bool // a paywall box or phrase was seen while cleaning
 }
 

@@ -59,7 +59,7 @@ func TestURLDate(t *testing.T) {
 	for in, want := range map[string]string{
 		"https://www.ouest-france.fr/economie/2019/09/26/agence": "2019-09-26",
 		"https://www.exemple.fr/2017/7/12/titre":                 "2017-07-12",
-		"https://www.exemple.fr/actu/20210112-forum.html":       "2021-01-12",
+		"https://www.exemple.fr/actu/20210112-forum.html":        "2021-01-12",
 		"https://www.exemple.fr/actu/forum-dev-co":               "",
 	} {
 		got, ok := urlDate(in, paris())
