@@ -3,7 +3,6 @@ package match
 import (
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -15,15 +14,17 @@ import (
 // Matcher finds the entities of a watch list in documents. Build it with
 // New; it is read-only afterwards and safe for concurrent use.
 type Matcher struct {
-	entities []entity
-	aliases  []alias
-	cues     []cue
-	roles    []roleTitle
-	patterns []pattern
-	vocab    vocabulary
-	ac       *automaton
-	skipped  []string
-	scratch  sync.Pool // *scratch
+	entities   []entity
+	aliases    []alias
+	cues       []cue
+	roles      []roleTitle
+	patterns   []pattern
+	vocab      vocabulary
+	ac         *automaton
+	skipped    []string
+	maxCue     int       // the longest context word or exclude phrase, in tokens
+	maxPattern int       // the longest pattern, in tokens
+	scratch    sync.Pool // *scratch
 }
 
 type entity struct {
@@ -41,7 +42,7 @@ type alias struct {
 	window        int     // for context and excludes; 0: anywhere in the document
 	excludes      []exclude
 	suffix        bool // a glued edition number may follow ("DEV&CO22")
-	variants      [][]string
+	variants      []variant
 }
 
 // exclude is an exclude phrase of an alias. A covering phrase contains
@@ -80,6 +81,9 @@ type pattern struct {
 	kind patKind
 	ref  int32 // alias, cue or role index
 	n    int32 // tokens
+	// commas marks the words an alias's comma may precede (see variant);
+	// cues and role titles accept commas anywhere.
+	commas uint64
 }
 
 // maxVariants bounds the spellings generated from one alias.
@@ -105,7 +109,9 @@ func New(entities []config.Entity) (*Matcher, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	m.addRuleWords()
 	m.ac = buildAutomaton(b.seqs, len(m.vocab.ids))
+	m.vocab.finish()
 	m.scratch.New = func() any { return new(scratch) }
 	return m, nil
 }
@@ -170,25 +176,26 @@ func (b *builder) entity(ce config.Entity, ids map[string]bool) error {
 func (b *builder) alias(ei int32, ce config.Entity, ca config.Alias, entityCtx, entityExcl []int32, done map[string]bool) error {
 	m := b.m
 	ws := words(ca.Text)
-	if len(ws) == 0 {
+	if !hasAlnum(ws) {
 		return fmt.Errorf("match: entity %q: alias %q: no letter or digit to match", ce.ID, ca.Text)
 	}
 	if ca.Window < 0 {
 		return fmt.Errorf("match: entity %q: alias %q: negative window", ce.ID, ca.Text)
 	}
 	variants := spellings(ws)
-	key := "i|" + strings.Join(variants[0], " ")
+	key := fmt.Sprintf("i|%s|%x", strings.Join(variants[0].words, " "), variants[0].commas)
 	if ca.CaseSensitive {
-		key = "s|" + caseKey(ca.Text)
+		key = fmt.Sprintf("s|%s|%x", caseKey(ca.Text), variants[0].commas)
 	}
 	if done[key] {
 		return nil // the same alias twice: once is enough
 	}
 	done[key] = true
-	if other, ok := b.seen[strings.Join(variants[0], " ")]; ok && other != ei {
+	folded := strings.Join(variants[0].words, " ")
+	if other, ok := b.seen[folded]; ok && other != ei {
 		return fmt.Errorf("match: entity %q: alias %q is also an alias of %q", ce.ID, ca.Text, m.entities[other].id)
 	}
-	b.seen[strings.Join(variants[0], " ")] = ei
+	b.seen[folded] = ei
 
 	a := alias{
 		entity:        ei,
@@ -218,7 +225,7 @@ func (b *builder) alias(ei int32, ce config.Entity, ca config.Alias, entityCtx, 
 		cw := strings.Fields(Fold(m.cues[c].text))
 		covering := false
 		for _, v := range variants {
-			if containsSeq(cw, v) {
+			if containsSeq(cw, v.words) {
 				covering = true
 			}
 		}
@@ -227,48 +234,63 @@ func (b *builder) alias(ei int32, ce config.Entity, ca config.Alias, entityCtx, 
 	ai := int32(len(m.aliases))
 	m.aliases = append(m.aliases, a)
 	for _, v := range variants {
-		b.add(pattern{kind: pAlias, ref: ai}, v)
+		b.add(pattern{kind: pAlias, ref: ai, commas: v.commas}, v.words)
 	}
 	return nil
+}
+
+// variant is one token sequence an alias is written with. Bit i of
+// commas is set when the alias has a comma before its word i: the text may
+// have one there, and nowhere else.
+type variant struct {
+	words  []string
+	commas uint64
 }
 
 // spellings returns the token sequences an alias is written with: as
 // tokenised, and with the words around an apostrophe glued ("Lorr'Up" is
 // also "LorrUp", "AD'OCC" also "ADOCC").
-func spellings(ws []word) [][]string {
-	base := make([]string, len(ws))
+func spellings(ws []word) []variant {
 	var joints []int // indexes of words preceded by a bare apostrophe
 	for i, w := range ws {
-		base[i] = w.fold
 		if w.apostrophe && i > 0 && !ws[i-1].digit && !w.digit && len(ws[i-1].fold) > 1 {
 			joints = append(joints, i)
 		}
 	}
-	out := [][]string{base}
-	if len(joints) == 0 {
-		return out
-	}
 	if len(joints) > 3 {
 		joints = joints[:3]
 	}
-	for mask := 1; mask < 1<<len(joints) && len(out) < maxVariants; mask++ {
+	var out []variant
+	for mask := 0; mask < 1<<len(joints) && len(out) < maxVariants; mask++ {
 		glue := map[int]bool{}
 		for j, idx := range joints {
 			if mask&(1<<j) != 0 {
 				glue[idx] = true
 			}
 		}
-		var v []string
-		for i, w := range base {
-			if glue[i] && len(v) > 0 {
-				v[len(v)-1] += w
+		var v variant
+		for i, w := range ws {
+			if glue[i] && len(v.words) > 0 {
+				v.words[len(v.words)-1] += w.fold
 				continue
 			}
-			v = append(v, w)
+			if w.comma && len(v.words) < 64 {
+				v.commas |= 1 << len(v.words)
+			}
+			v.words = append(v.words, w.fold)
 		}
 		out = append(out, v)
 	}
 	return out
+}
+
+func hasAlnum(ws []word) bool {
+	for _, w := range ws {
+		if w.fold != "&" {
+			return true
+		}
+	}
+	return false
 }
 
 func containsSeq(hay, needle []string) bool {
@@ -294,7 +316,7 @@ func (b *builder) cues(list []string, isExclude bool) ([]int32, error) {
 	var out []int32
 	for _, text := range list {
 		ws := words(text)
-		if len(ws) == 0 {
+		if !hasAlnum(ws) {
 			return nil, fmt.Errorf("%q has no letter or digit", text)
 		}
 		seq := make([]string, len(ws))
@@ -310,6 +332,9 @@ func (b *builder) cues(list []string, isExclude bool) ([]int32, error) {
 		b.cueIDs[key] = id
 		m.cues = append(m.cues, cue{text: text, exclude: isExclude})
 		b.add(pattern{kind: pCue, ref: id}, seq)
+		if len(seq) > m.maxCue {
+			m.maxCue = len(seq)
+		}
 		if !isExclude {
 			last := seq[len(seq)-1]
 			if !ws[len(ws)-1].digit && len(last) > 2 && !strings.HasSuffix(last, "s") && !strings.HasSuffix(last, "x") {
@@ -385,27 +410,12 @@ func (b *builder) add(p pattern, seq []string) {
 	m := b.m
 	ids := make([]int32, len(seq))
 	for i, w := range seq {
-		id, ok := m.vocab.ids[w]
-		if !ok {
-			id = int32(len(m.vocab.ids))
-			m.vocab.ids[w] = id
-			if len(w) > m.vocab.maxLen {
-				m.vocab.maxLen = len(w)
-			}
-		}
-		ids[i] = id
+		ids[i] = m.vocab.add(w)
 	}
 	p.n = int32(len(seq))
 	m.patterns = append(m.patterns, p)
-	b.seqs = append(b.seqs, ids)
-}
-
-// sortedVariants is for display: the spellings an alias is matched with.
-func (a *alias) sortedVariants() []string {
-	out := make([]string, 0, len(a.variants))
-	for _, v := range a.variants {
-		out = append(out, strings.Join(v, " "))
+	if len(seq) > m.maxPattern {
+		m.maxPattern = len(seq)
 	}
-	sort.Strings(out)
-	return out
+	b.seqs = append(b.seqs, ids)
 }

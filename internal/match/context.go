@@ -6,6 +6,10 @@ import (
 	"unicode/utf8"
 )
 
+// urlReach bounds the look-around of inURL, and relatedLine's search for
+// the start of the line: a "Lire aussi" link is a short line.
+const urlReach = 300
+
 // urlTLDs are the top-level domains that make "cner.lu" or
 // "investinreims.com" an address rather than words.
 var urlTLDs = map[string]bool{
@@ -17,8 +21,10 @@ var urlTLDs = map[string]bool{
 // inURL reports whether text[start:end] lies in a web address or an
 // e-mail address ("www.cner-france.com", "contact@cner.lu", "cner.lu").
 func inURL(text string, start, end int) bool {
+	// Look at most urlReach bytes each way: longer runs without a space
+	// are not prose, and the bound keeps the check linear.
 	l := start
-	for l > 0 {
+	for l > 0 && l > start-urlReach {
 		r, size := utf8.DecodeLastRuneInString(text[:l])
 		if unicode.IsSpace(r) {
 			break
@@ -26,14 +32,18 @@ func inURL(text string, start, end int) bool {
 		l -= size
 	}
 	h := end
-	for h < len(text) {
+	for h < len(text) && h < end+urlReach {
 		r, size := utf8.DecodeRuneInString(text[h:])
 		if unicode.IsSpace(r) {
 			break
 		}
 		h += size
 	}
-	chunk := strings.ToLower(strings.Trim(text[l:h], ".,;:!?()[]«»\"'’“”<>"))
+	raw := strings.Trim(text[l:h], ".,;:!?()[]«»\"'’“”<>")
+	if !strings.ContainsAny(raw, ".@/") {
+		return false
+	}
+	chunk := strings.ToLower(raw)
 	if strings.Contains(chunk, "://") || strings.HasPrefix(chunk, "www.") {
 		return true
 	}
@@ -62,14 +72,63 @@ var relatedMarkers = []string{
 // relatedLine reports whether the line holding offset i is a link to
 // another article.
 func relatedLine(text string, i int) bool {
-	ls := strings.LastIndexByte(text[:i], '\n') + 1
-	head := text[ls:i]
-	if len(head) > 120 {
-		head = head[:120]
+	from := max(0, i-urlReach)
+	nl := strings.LastIndexByte(text[from:i], '\n')
+	if nl < 0 && from > 0 {
+		return false // the line started long before: not a link line
 	}
-	f := Fold(head)
+	ls := from + nl + 1
+	// Markers start with a, à, l, v, s, n, d (after spaces or a bullet).
+	j := ls
+	for j < i && (text[j] == ' ' || text[j] == '\t' || text[j] == '-' || text[j] == '>' || text[j] == '*') {
+		j++
+	}
+	if j < i {
+		switch text[j] | 0x20 {
+		case 'a', 'l', 'v', 's', 'n', 'd', 0xe2, 0xe3: // 0xc3|0x20: "À"; 0xe2: a bullet "•"
+		default:
+			return false
+		}
+	}
+	// Fold the line's first words into a small buffer, without allocating.
+	var buf [48]byte
+	n := 0
+	space := false
+	for j := ls; j < i && n < len(buf)-4; {
+		r, size := utf8.DecodeRuneInString(text[j:])
+		j += size
+		var info runeInfo
+		if r < utf8.RuneSelf {
+			info = runeInfo{class: asciiClass[r]}
+			if info.class == clLetter || info.class == clDigit {
+				if n > 0 && space {
+					buf[n] = ' '
+					n++
+				}
+				buf[n] = asciiFold[r]
+				n++
+				space = false
+				continue
+			}
+		} else {
+			info = runeInfoOf(r)
+			if info.class == clLetter || info.class == clDigit {
+				if n > 0 && space {
+					buf[n] = ' '
+					n++
+				}
+				n += copy(buf[n:len(buf)-1], info.fold)
+				space = false
+				continue
+			}
+		}
+		if info.class != clIgnore {
+			space = true
+		}
+	}
+	head := buf[:n]
 	for _, m := range relatedMarkers {
-		if strings.HasPrefix(f, m) && (len(f) == len(m) || f[len(m)] == ' ') {
+		if len(head) >= len(m) && string(head[:len(m)]) == m && (len(head) == len(m) || head[len(m)] == ' ') {
 			return true
 		}
 	}

@@ -14,6 +14,11 @@
 // Rules, as a user would state them:
 //   - an alias matches whatever the case and accents, unless it is
 //     case_sensitive ("ADN", "CNER": then only as written, accents aside);
+//   - an alias matches whole words only, never across sentence punctuation
+//     or a line break, and across a comma only where it has one itself
+//     ("Descartes, développement" is not "Descartes Développement");
+//   - nothing is matched inside a web or e-mail address, nor on a line that
+//     links to another article ("Lire aussi : …");
 //   - an alias with an apostrophe also matches glued ("Lorr'Up", "LorrUp");
 //   - an event alias also matches with an edition number glued to it
 //     ("DEV&CO22", "Dev&co21");
@@ -24,5 +29,13 @@
 //     when 0) vetoes it; an exclude phrase that contains the alias itself
 //     ("l'ADN de") vetoes only the occurrences it covers;
 //   - a person's role title ("président du CNER") without a name beside it
-//     is credited to whoever held it when the article was published.
+//     is credited to whoever held it when the article was published, unless
+//     a qualifier precedes it ("ancien", "vice-"), a year follows it, or two
+//     people held it that day.
+//
+// Match returns one mention per entity: its first occurrence in reading
+// order with a snippet, its count, and a kind of mention from simple rules
+// (see mentionRole). Explain lists every candidate and the reason it was
+// kept or dropped. Matching an article again (after the watch list
+// changed) is Match on its stored fields.
 package match

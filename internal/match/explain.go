@@ -17,6 +17,7 @@ const (
 	ReasonRole          Reason = "role"           // a role title, credited to its holder at the publication date
 	ReasonInsideWord    Reason = "inside_word"    // the words run on into another word ("CNERS")
 	ReasonCase          Reason = "case"           // a case-sensitive alias written in another case ("adn")
+	ReasonComma         Reason = "comma"          // a comma the alias does not have splits the words ("Descartes, développement")
 	ReasonURL           Reason = "url"            // inside a web or e-mail address
 	ReasonRelated       Reason = "related_link"   // on a "Lire aussi" line linking to another article
 	ReasonExcluded      Reason = "excluded"       // an exclude phrase stands near it
@@ -47,43 +48,76 @@ type Explanation struct {
 	Detail     string           `json:"detail"`        // the verdict in a French sentence
 }
 
-// Explain lists every candidate occurrence in d, kept or not, in reading
-// order, with the reason of each verdict.
+// Explain lists the candidate occurrences in d, kept or not, in reading
+// order, with the reason of each verdict. Twins are shown once: of the
+// aliases or role holders that found the same words, the kept one, or else
+// the most telling refusal.
 func (m *Matcher) Explain(d Doc) []Explanation {
 	sc := m.scratch.Get().(*scratch)
 	defer m.scratch.Put(sc)
 	r := run{m: m, d: &d, sc: sc}
 	r.scan()
 	r.judge()
-	out := make([]Explanation, 0, len(sc.cands))
-	for i := range sc.cands {
+	idx := r.explained()
+	out := make([]Explanation, 0, len(idx))
+	for _, i := range idx {
 		c := &sc.cands[i]
 		ent := &m.entities[c.entity]
 		text := d.field(c.field)
-		x := Explanation{
+		out = append(out, Explanation{
 			EntityID: ent.id, EntityName: ent.name, EntityKind: ent.kind,
 			Alias: r.aliasText(c), Matched: text[c.start:c.end], Field: fieldNames[c.field],
 			Start: c.start, End: c.end, Kept: c.kept, Reason: c.reason, Cue: c.cue,
-		}
-		x.Detail = r.detail(c)
-		out = append(out, x)
+			Detail: r.detail(c),
+		})
 	}
-	sortExplanations(out, sc.cands)
 	return out
 }
 
-func sortExplanations(out []Explanation, cands []candidate) {
-	// Candidates come in order of their last token; readers want their first.
-	idx := make([]int, len(out))
-	for i := range idx {
-		idx[i] = i
+// explained picks the candidates to show, in reading order: per group of
+// twins (same words; same entity for aliases, any holder for role titles)
+// the kept ones, else the first refusal other than "not in period".
+func (r *run) explained() []int {
+	cands := r.sc.cands
+	type key struct {
+		a, b   int32
+		entity int32 // -1 for role titles
 	}
-	sort.SliceStable(idx, func(x, y int) bool { return before(&cands[idx[x]], &cands[idx[y]]) })
-	sorted := make([]Explanation, len(out))
-	for i, j := range idx {
-		sorted[i] = out[j]
+	groups := map[key][]int{}
+	var keys []key
+	for i := range cands {
+		k := key{cands[i].a, cands[i].b, cands[i].entity}
+		if cands[i].role >= 0 {
+			k.entity = -1
+		}
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], i)
 	}
-	copy(out, sorted)
+	var out []int
+	for _, k := range keys {
+		g := groups[k]
+		var kept []int
+		for _, i := range g {
+			if cands[i].kept {
+				kept = append(kept, i)
+			}
+		}
+		if len(kept) > 0 {
+			out = append(out, kept...)
+			continue
+		}
+		best := g[0]
+		for _, i := range g {
+			if cands[best].reason == ReasonRolePeriod && cands[i].reason != ReasonRolePeriod {
+				best = i
+			}
+		}
+		out = append(out, best)
+	}
+	sort.SliceStable(out, func(x, y int) bool { return before(&cands[out[x]], &cands[out[y]]) })
+	return out
 }
 
 // detail words a verdict for users, in French.
@@ -113,6 +147,8 @@ func (r *run) detail(c *candidate) string {
 		return "écarté : ces lettres font partie d'un mot plus long"
 	case ReasonCase:
 		return fmt.Sprintf("écarté : l'alias « %s » exige cette casse exacte", al.text)
+	case ReasonComma:
+		return "écarté : une virgule sépare ces mots, pas dans l'alias"
 	case ReasonURL:
 		return "écarté : dans une adresse web ou électronique"
 	case ReasonRelated:
@@ -134,7 +170,7 @@ func (r *run) detail(c *candidate) string {
 	case ReasonRoleUndated:
 		return "écarté : l'article n'a pas de date pour savoir qui tenait ce rôle"
 	case ReasonRolePeriod:
-		return fmt.Sprintf("écarté : %s ne tenait pas ce rôle à la date de l'article", m.entities[c.entity].name)
+		return fmt.Sprintf("écarté : personne de la liste ne tenait le rôle « %s » à la date de l'article", m.roles[c.role].title)
 	case ReasonRoleAmbiguous:
 		return "écarté : plusieurs personnes tenaient ce rôle à cette date"
 	case ReasonRoleQualified:

@@ -32,7 +32,6 @@ var fieldNames = [3]string{model.FieldTitle, model.FieldLead, model.FieldBody}
 // scratch is the per-call working memory, pooled.
 type scratch struct {
 	toks  []token
-	buf   []byte
 	hits  []hit
 	occ   [][]span // by cue id
 	cands []candidate
@@ -94,7 +93,7 @@ func (r *run) scan() {
 	}
 	for f := 0; f < 3; f++ {
 		r.fieldTok[f] = int32(len(sc.toks))
-		sc.toks, sc.buf = m.vocab.tokenize(r.d.field(f), sc.toks, sc.buf)
+		sc.toks = m.vocab.tokenize(r.d.field(f), sc.toks)
 	}
 	r.fieldTok[3] = int32(len(sc.toks))
 
@@ -141,7 +140,7 @@ func (r *run) judge() {
 		p := m.patterns[h.pat]
 		switch p.kind {
 		case pAlias:
-			sc.cands = append(sc.cands, r.judgeAlias(p.ref, h))
+			sc.cands = append(sc.cands, r.judgeAlias(p, h))
 		case pRole:
 			sc.cands = append(sc.cands, r.judgeRole(p.ref, h))
 		}
@@ -150,8 +149,9 @@ func (r *run) judge() {
 	r.resolveOverlaps()
 }
 
-func (r *run) judgeAlias(ai int32, h hit) candidate {
+func (r *run) judgeAlias(p pattern, h hit) candidate {
 	m, toks := r.m, r.sc.toks
+	ai := p.ref
 	al := &m.aliases[ai]
 	f := r.fieldOf(h.a)
 	c := candidate{alias: ai, role: -1, entity: al.entity, a: h.a, b: h.b, field: f, other: -1,
@@ -173,12 +173,19 @@ func (r *run) judgeAlias(ai int32, h hit) candidate {
 		}
 		c.end = int(next.end)
 	}
-	if al.caseSensitive && caseKey(text[c.start:toks[h.b-1].end]) != al.caseKey {
-		c.reason = ReasonCase
-		return c
+	for i := h.a + 1; i < h.b; i++ {
+		// Aliases of more than 64 words accept commas anywhere.
+		if toks[i].flags&tComma != 0 && p.n <= 64 && p.commas&(1<<(i-h.a)) == 0 {
+			c.reason = ReasonComma
+			return c
+		}
 	}
 	if inURL(text, c.start, c.end) {
 		c.reason = ReasonURL
+		return c
+	}
+	if al.caseSensitive && caseKey(text[c.start:toks[h.b-1].end]) != al.caseKey {
+		c.reason = ReasonCase
 		return c
 	}
 	if relatedLine(text, c.start) {
@@ -186,31 +193,23 @@ func (r *run) judgeAlias(ai int32, h hit) candidate {
 		return c
 	}
 	for _, x := range al.excludes {
-		for _, o := range r.sc.occ[x.cue] {
-			var veto bool
-			if x.covering {
-				veto = o.a <= h.a && o.b >= h.b
-			} else {
-				veto = al.window == 0 || distance(o, h) <= al.window
-			}
-			if veto {
-				c.reason, c.cue = ReasonExcluded, m.cues[x.cue].text
-				return c
-			}
+		occ := r.sc.occ[x.cue]
+		var veto bool
+		if x.covering {
+			veto = r.m.covered(occ, h)
+		} else {
+			veto = len(occ) > 0 && (al.window == 0 || r.m.near(occ, h, al.window))
+		}
+		if veto {
+			c.reason, c.cue = ReasonExcluded, m.cues[x.cue].text
+			return c
 		}
 	}
 	if len(al.context) > 0 {
 		found := ""
 		for _, cu := range al.context {
-			for _, o := range r.sc.occ[cu] {
-				if o.b <= h.a || o.a >= h.b {
-					if al.window == 0 || distance(o, h) <= al.window {
-						found = m.cues[cu].text
-						break
-					}
-				}
-			}
-			if found != "" {
+			if r.m.nearApart(r.sc.occ[cu], h, al.window) {
+				found = m.cues[cu].text
 				break
 			}
 		}
@@ -223,6 +222,66 @@ func (r *run) judgeAlias(ai int32, h hit) candidate {
 	}
 	c.kept, c.reason = true, ReasonMatched
 	return c
+}
+
+// Occurrence lists are in order of their last token, and a cue is at
+// most maxCue tokens long: the searches below start with a binary search.
+
+// first returns the index of the first occurrence ending at or after b.
+func first(occ []span, b int32) int {
+	return sort.Search(len(occ), func(i int) bool { return occ[i].b >= b })
+}
+
+// near reports whether an occurrence lies within window tokens of h
+// (overlapping included).
+func (m *Matcher) near(occ []span, h hit, window int) bool {
+	for i := first(occ, h.a-int32(window)); i < len(occ); i++ {
+		o := occ[i]
+		if o.b-int32(m.maxCue) > h.b+int32(window) {
+			break
+		}
+		if distance(o, h) <= window {
+			return true
+		}
+	}
+	return false
+}
+
+// nearApart is near for context words, which must not overlap h; window 0
+// means anywhere.
+func (m *Matcher) nearApart(occ []span, h hit, window int) bool {
+	if window == 0 {
+		for _, o := range occ {
+			if o.b <= h.a || o.a >= h.b {
+				return true
+			}
+		}
+		return false
+	}
+	for i := first(occ, h.a-int32(window)); i < len(occ); i++ {
+		o := occ[i]
+		if o.b-int32(m.maxCue) > h.b+int32(window) {
+			break
+		}
+		if (o.b <= h.a || o.a >= h.b) && distance(o, h) <= window {
+			return true
+		}
+	}
+	return false
+}
+
+// covered reports whether an occurrence covers all of h.
+func (m *Matcher) covered(occ []span, h hit) bool {
+	for i := first(occ, h.b); i < len(occ); i++ {
+		o := occ[i]
+		if o.b-int32(m.maxCue) > h.b {
+			break
+		}
+		if o.a <= h.a && o.b >= h.b {
+			return true
+		}
+	}
+	return false
 }
 
 // distance counts the tokens between a span and a hit (0 when they touch
@@ -268,37 +327,31 @@ func (r *run) resolveOverlaps() {
 // mentions groups the kept candidates by entity.
 func (r *run) mentions() []model.Mention {
 	cands := r.sc.cands
-	type group struct {
-		first int
-		count int
-	}
-	groups := map[int32]*group{}
+	occ := map[int32][]*candidate{}
 	var order []int32
 	for i := range cands {
 		c := &cands[i]
 		if !c.kept {
 			continue
 		}
-		g, ok := groups[c.entity]
-		if !ok {
-			g = &group{first: i}
-			groups[c.entity] = g
+		if _, ok := occ[c.entity]; !ok {
 			order = append(order, c.entity)
-		} else if before(c, &cands[g.first]) {
-			g.first = i
 		}
-		g.count++
+		occ[c.entity] = append(occ[c.entity], c)
 	}
 	if len(order) == 0 {
 		return nil
 	}
-	sort.Slice(order, func(x, y int) bool {
-		return before(&cands[groups[order[x]].first], &cands[groups[order[y]].first])
-	})
+	// Candidates come in order of their last token: sort each entity's
+	// occurrences in reading order.
+	for _, e := range order {
+		list := occ[e]
+		sort.SliceStable(list, func(x, y int) bool { return before(list[x], list[y]) })
+	}
+	sort.Slice(order, func(x, y int) bool { return before(occ[order[x]][0], occ[order[y]][0]) })
 	out := make([]model.Mention, 0, len(order))
 	for _, e := range order {
-		g := groups[e]
-		out = append(out, r.mention(g.first, g.count))
+		out = append(out, r.mention(occ[e]))
 	}
 	return out
 }
@@ -310,10 +363,11 @@ func before(a, b *candidate) bool {
 	return a.b > b.b
 }
 
-// mention builds the mention of candidate i's entity.
-func (r *run) mention(i, count int) model.Mention {
+// mention builds the mention of an entity from its occurrences, in
+// reading order.
+func (r *run) mention(occ []*candidate) model.Mention {
 	m := r.m
-	c := &r.sc.cands[i]
+	c := occ[0]
 	ent := &m.entities[c.entity]
 	text := r.d.field(c.field)
 	mm := model.Mention{
@@ -324,10 +378,10 @@ func (r *run) mention(i, count int) model.Mention {
 		Field:      fieldNames[c.field],
 		Start:      c.start,
 		End:        c.end,
-		Count:      count,
+		Count:      len(occ),
 	}
 	mm.Snippet, mm.HLStart, mm.HLEnd = snippet(text, c.start, c.end)
-	mm.Role = r.mentionRole(c.entity)
+	mm.Role = r.mentionRole(ent.kind, occ)
 	return mm
 }
 

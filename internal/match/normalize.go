@@ -29,6 +29,10 @@ const (
 	// clIgnore is part of the word and dropped: combining accents, the soft
 	// hyphen, zero-width characters, the BOM.
 	clIgnore
+	// clComma separates words; an alias spans it only where the alias
+	// itself has a comma ("Descartes, développement" is not "Descartes
+	// Développement").
+	clComma
 )
 
 // runeInfo is the class of a rune and its folded form (lower case, without
@@ -46,7 +50,10 @@ const latinLimit = 0x250
 var (
 	asciiClass [128]charClass
 	asciiFold  [128]byte
-	latinTable = buildLatinTable()
+	// asciiLetter is the folded letter, 0 for every other byte: one lookup
+	// per byte in the tokeniser's inner loop.
+	asciiLetter [256]byte
+	latinTable  = buildLatinTable()
 )
 
 func init() {
@@ -55,6 +62,9 @@ func init() {
 		asciiFold[c] = byte(c)
 		if c >= 'A' && c <= 'Z' {
 			asciiFold[c] = byte(c) + 'a' - 'A'
+		}
+		if asciiClass[c] == clLetter {
+			asciiLetter[c] = asciiFold[c]
 		}
 	}
 }
@@ -69,7 +79,9 @@ func classifyASCII(c byte) charClass {
 		return clAmp
 	case c == '.':
 		return clDot
-	case c == ' ', c == '\t', c == '\v', c == '\f', c == '-', c == '\'', c == '`', c == ',', c == '/', c == '_',
+	case c == ',':
+		return clComma
+	case c == ' ', c == '\t', c == '\v', c == '\f', c == '-', c == '\'', c == '`', c == '/', c == '_',
 		c == '+', c == '*', c == '#', c == '@', c == '~', c == '=', c == '%', c == '$', c == '^', c == '\\':
 		return clSep
 	case c < 0x20 && c != '\n' && c != '\r':
@@ -104,8 +116,10 @@ func computeRuneInfo(r rune) runeInfo {
 	case '’', '‘', 'ʼ', '′', '´', '‛', 'ʻ', '＇',
 		'‐', '‑', '‒', '–', '—', '―', '−', '⁃',
 		'\u00a0', '\u202f', '\u2007', '\u2009', '\u200a', '\u2002', '\u2003', '\u2004', '\u2005', '\u2006', '\u2008', '\u205f', '\u3000',
-		'·', '•', '،', '、':
+		'·', '•':
 		return runeInfo{class: clSep}
+	case '،', '、', '，':
+		return runeInfo{class: clComma}
 	case '\u2028', '\u2029', '\u0085', '«', '»', '“', '”', '„', '‟', '‹', '›', '…', '¡', '¿', '¦', '§', '¶':
 		return runeInfo{class: clBreak}
 	}
@@ -132,11 +146,15 @@ func foldLetter(r rune) string {
 	var tmp [utf8.UTFMax]byte
 	n := utf8.EncodeRune(tmp[:], unicode.ToLower(r))
 	d := norm.NFD.Append(make([]byte, 0, 8), tmp[:n]...)
-	out := d[:0]
+	var out []byte
 	for i := 0; i < len(d); {
 		c, size := utf8.DecodeRune(d[i:])
-		if !unicode.Is(unicode.Mn, c) {
-			out = append(out, d[i:i+size]...)
+		switch {
+		case unicode.Is(unicode.Mn, c):
+		case specialFolds[c] != "":
+			out = append(out, specialFolds[c]...)
+		case unicode.IsLetter(c) || unicode.IsDigit(c):
+			out = utf8.AppendRune(out, unicode.ToLower(c))
 		}
 		i += size
 	}
@@ -173,8 +191,8 @@ func Fold(s string) string {
 type word struct {
 	fold       string
 	start, end int
-	glued      bool // nothing separates it from the previous word
 	apostrophe bool // only an apostrophe separates it from the previous word
+	comma      bool // a comma separates it from the previous word
 	digit      bool
 }
 
@@ -183,17 +201,16 @@ func words(s string) []word {
 	var out []word
 	var buf []byte
 	cur := clSep // clLetter or clDigit while inside a word
-	start, lastEnd := 0, -1
-	apos := false
+	start := 0
+	apos, comma := false, false
 	emit := func(end int) {
 		if cur != clLetter && cur != clDigit {
 			return
 		}
-		out = append(out, word{fold: string(buf), start: start, end: end, glued: start == lastEnd,
-			apostrophe: apos && len(out) > 0, digit: cur == clDigit})
-		lastEnd = end
+		out = append(out, word{fold: string(buf), start: start, end: end,
+			apostrophe: apos && len(out) > 0, comma: comma, digit: cur == clDigit})
 		cur = clSep
-		apos = false
+		apos, comma = false, false
 	}
 	for i := 0; i < len(s); {
 		r, size := rune(s[i]), 1
@@ -214,8 +231,11 @@ func words(s string) []word {
 		case clIgnore:
 		case clAmp:
 			emit(i)
-			out = append(out, word{fold: "&", start: i, end: i + 1, glued: i == lastEnd})
-			lastEnd = i + 1
+			out = append(out, word{fold: "&", start: i, end: i + 1, comma: comma})
+			comma = false
+		case clComma:
+			emit(i)
+			comma = true
 		default:
 			wasWord := cur == clLetter || cur == clDigit
 			emit(i)

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -8,15 +9,46 @@ import (
 	"github.com/cner/veille/internal/model"
 )
 
-// roleQualifiers, just before a role title, say it is not the holder at
-// publication time: "l'ancien président du CNER", "vice-président du
-// CNER", "le futur président du CNER".
-var roleQualifiers = map[string]bool{
-	"ancien": true, "ancienne": true, "anciens": true, "ex": true, "futur": true, "future": true,
-	"prochain": true, "prochaine": true, "nouveau": true, "nouvel": true, "nouvelle": true,
-	"premier": true, "premiere": true, "vice": true, "candidat": true, "candidate": true,
-	"bientot": true, "honoraire": true, "successeur": true, "predecesseur": true, "dernier": true,
-	"precedent": true, "adjoint": true, "former": true, "deuxieme": true, "second": true,
+// Classes of rule words, bits of vocabulary.class.
+const (
+	wQualifier uint8 = 1 << iota // before a role title: another holder than the current one
+	wSpeech                      // a speech verb: a quotation
+	wOrganiser                   // organising or hosting
+)
+
+// ruleWords are the folded words of the simple rules, by class.
+var ruleWords = map[uint8][]string{
+	// "l'ancien président du CNER", "vice-président du CNER", "le futur
+	// président du CNER".
+	wQualifier: {"ancien", "ancienne", "anciens", "ex", "futur", "future", "prochain", "prochaine", "nouveau",
+		"nouvel", "nouvelle", "premier", "premiere", "vice", "candidat", "candidate", "bientot", "honoraire",
+		"successeur", "predecesseur", "dernier", "precedent", "adjoint", "former", "deuxieme", "second"},
+	wSpeech: {"declare", "explique", "souligne", "indique", "affirme", "precise", "estime", "confie", "rappelle",
+		"ajoute", "assure", "insiste", "annonce", "observe", "commente", "resume", "martele", "reconnait", "note",
+		"salue", "poursuit", "conclut", "temoigne", "detaille", "selon", "juge", "plaide", "defend", "regrette",
+		"previent"},
+	wOrganiser: {"organise", "organisee", "organises", "organisees", "organisent", "organisateur", "organisatrice",
+		"organisateurs", "organisatrices", "coorganise", "accueille", "accueillent", "hote", "initiative"},
+}
+
+// addRuleWords gives the rule words ids, so that the rules read token ids
+// instead of folding text at match time.
+func (m *Matcher) addRuleWords() {
+	for class, list := range ruleWords {
+		for _, w := range list {
+			id := m.vocab.add(w)
+			for int(id) >= len(m.vocab.class) {
+				m.vocab.class = append(m.vocab.class, 0)
+			}
+			m.vocab.class[id] |= class
+		}
+	}
+}
+
+// is reports whether token i is a rule word of the class.
+func (r *run) is(i int32, class uint8) bool {
+	id := r.sc.toks[i].id
+	return id >= 0 && int(id) < len(r.m.vocab.class) && r.m.vocab.class[id]&class != 0
 }
 
 // judgeRole decides whether a role title without a name ("le président du
@@ -69,8 +101,8 @@ func (r *run) qualifier(h hit, f int) string {
 		if toks[i+1].flags&tBreak != 0 {
 			break
 		}
-		if w := r.tokenText(i); roleQualifiers[Fold(w)] {
-			return w
+		if r.is(i, wQualifier) {
+			return r.tokenText(i)
 		}
 	}
 	return ""
@@ -150,39 +182,62 @@ func (r *run) yearAfter(h hit, f int) string {
 }
 
 // resolveRoles credits a role title only when one person held it at the
-// publication date: two holders (a handover month) credit nobody.
+// publication date: two holders (a handover day) credit nobody. A role
+// title is also dropped when an exclude phrase vetoed an alias inside it
+// ("le président du CNER luxembourgeois").
+//
+// Candidates are in order of their last token, so the excluded aliases
+// that overlap a title are found by binary search, and the holders of one
+// title (same words) are neighbours.
 func (r *run) resolveRoles() {
 	cands := r.sc.cands
+	var excluded []int // alias candidates vetoed by an exclude phrase
 	for i := range cands {
-		if !cands[i].kept || cands[i].role < 0 {
+		if cands[i].alias >= 0 && cands[i].reason == ReasonExcluded {
+			excluded = append(excluded, i)
+		}
+	}
+	for i := 0; i < len(cands); {
+		if cands[i].role < 0 {
+			i++
 			continue
 		}
-		for j := range cands {
-			if j != i && cands[j].role >= 0 && cands[j].a == cands[i].a && cands[j].b == cands[i].b &&
-				cands[j].entity != cands[i].entity && (cands[j].kept || cands[j].reason == ReasonRoleAmbiguous) {
-				cands[i].kept, cands[i].reason = false, ReasonRoleAmbiguous
-				cands[j].kept, cands[j].reason = false, ReasonRoleAmbiguous
+		// The run of role candidates on the same words.
+		j := i + 1
+		for j < len(cands) && cands[j].role >= 0 && cands[j].a == cands[i].a && cands[j].b == cands[i].b {
+			j++
+		}
+		a, b := cands[i].a, cands[i].b
+		k := sort.Search(len(excluded), func(x int) bool { return cands[excluded[x]].b > a })
+		for ; k < len(excluded) && cands[excluded[k]].b-int32(r.m.maxPattern) < b; k++ {
+			if x := &cands[excluded[k]]; x.a < b {
+				for g := i; g < j; g++ {
+					if cands[g].kept {
+						cands[g].kept, cands[g].reason, cands[g].cue = false, ReasonExcluded, x.cue
+					}
+				}
+				break
 			}
 		}
+		kept := 0
+		for g := i; g < j; g++ {
+			if cands[g].kept {
+				kept++
+			}
+		}
+		if kept > 1 {
+			for g := i; g < j; g++ {
+				if cands[g].kept {
+					cands[g].kept, cands[g].reason = false, ReasonRoleAmbiguous
+				}
+			}
+		}
+		i = j
 	}
 }
 
-// Words that tell the kind of a mention.
-var (
-	speechWords = map[string]bool{
-		"declare": true, "explique": true, "souligne": true, "indique": true, "affirme": true, "precise": true,
-		"estime": true, "confie": true, "rappelle": true, "ajoute": true, "assure": true, "insiste": true,
-		"annonce": true, "observe": true, "commente": true, "resume": true, "martele": true, "reconnait": true,
-		"note": true, "salue": true, "poursuit": true, "conclut": true, "temoigne": true, "detaille": true,
-		"selon": true, "juge": true, "plaide": true, "defend": true, "regrette": true, "previent": true,
-	}
-	organiserWords = map[string]bool{
-		"organise": true, "organisee": true, "organises": true, "organisees": true, "organisent": true,
-		"organisateur": true, "organisatrice": true, "organisateurs": true, "organisatrices": true,
-		"coorganise": true, "accueille": true, "accueillent": true, "hote": true, "initiative": true,
-	}
-	interviewWords = []string{"entretien", "interview", "questions a", "propos recueillis", "rencontre avec", "face a"}
-)
+// interviewWords, in a title or lead, announce an interview.
+var interviewWords = []string{"entretien", "interview", "questions a", "propos recueillis", "rencontre avec", "face a"}
 
 // Kinds of mention, in model.Mention.Role.
 const (
@@ -192,7 +247,11 @@ const (
 	RolePassing     = "passing"     // named once, in the body only
 )
 
-// mentionRole tells the kind of mention of entity e from simple rules:
+// roleOccurrences bounds the occurrences the rules look at.
+const roleOccurrences = 10
+
+// mentionRole tells the kind of mention of an entity from simple rules,
+// applied to its first ten occurrences:
 //   - interviewed: a person named in the title or lead of an interview
 //     ("entretien", "questions à"…), or in a title "Name : « … »";
 //   - quoted: a sentence naming it holds quotation marks and a speech
@@ -201,14 +260,10 @@ const (
 //     six words in its sentence (not for events);
 //   - passing: named once, in the body;
 //   - "" otherwise (the subject of the article).
-func (r *run) mentionRole(e int32) string {
-	cands := r.sc.cands
-	kind := r.m.entities[e].kind
-	var occ []*candidate
-	for i := range cands {
-		if cands[i].kept && cands[i].entity == e {
-			occ = append(occ, &cands[i])
-		}
+func (r *run) mentionRole(kind model.EntityKind, all []*candidate) string {
+	occ := all
+	if len(occ) > roleOccurrences {
+		occ = occ[:roleOccurrences]
 	}
 	if kind == model.KindPerson {
 		head := Fold(r.d.Title + " \n " + r.d.Lead)
@@ -231,21 +286,23 @@ func (r *run) mentionRole(e int32) string {
 		}
 	}
 	for _, c := range occ {
+		if !r.anyWordIn(c, wSpeech, 12) {
+			continue
+		}
 		text := r.d.field(c.field)
 		s, en := sentenceBounds(text, c.start, c.end)
-		sentence := text[s:en]
-		if strings.ContainsAny(sentence, "«»“”\"") && r.anyWordIn(c, speechWords, 12) {
+		if strings.ContainsAny(text[s:en], "«»“”\"") {
 			return RoleQuoted
 		}
 	}
 	if kind != model.KindEvent {
 		for _, c := range occ {
-			if r.anyWordIn(c, organiserWords, 6) {
+			if r.anyWordIn(c, wOrganiser, 6) {
 				return RoleOrganiser
 			}
 		}
 	}
-	if len(occ) == 1 && occ[0].field == 2 {
+	if len(all) == 1 && all[0].field == 2 {
 		return RolePassing
 	}
 	return ""
@@ -253,11 +310,11 @@ func (r *run) mentionRole(e int32) string {
 
 // anyWordIn reports whether one of words stands within n tokens of c, in
 // the same phrase.
-func (r *run) anyWordIn(c *candidate, words map[string]bool, n int32) bool {
+func (r *run) anyWordIn(c *candidate, class uint8, n int32) bool {
 	toks := r.sc.toks
 	lo, hi := r.fieldTok[c.field], r.fieldTok[c.field+1]
 	for i := c.a - 1; i >= c.a-n && i >= lo; i-- {
-		if words[Fold(r.tokenText(i))] {
+		if r.is(i, class) {
 			return true
 		}
 		if toks[i].flags&tBreak != 0 {
@@ -268,7 +325,7 @@ func (r *run) anyWordIn(c *candidate, words map[string]bool, n int32) bool {
 		if toks[i].flags&tBreak != 0 {
 			break
 		}
-		if words[Fold(r.tokenText(i))] {
+		if r.is(i, class) {
 			return true
 		}
 	}

@@ -20,12 +20,12 @@ const (
 func snippet(text string, start, end int) (string, int, int) {
 	s, e := sentenceBounds(text, start, end)
 	cutLeft, cutRight := false, false
-	if starts := wordStarts(text[s:start]); len(starts) > snippetSide {
-		s += starts[len(starts)-snippetSide]
+	if p := nthWordStartBack(text[s:start], snippetSide); p > 0 {
+		s += p
 		cutLeft = true
 	}
-	if ends := wordEnds(text[end:e]); len(ends) > snippetSide {
-		e = end + ends[snippetSide-1]
+	if p := nthWordEnd(text[end:e], snippetSide); p >= 0 && p < e-end && strings.TrimSpace(text[end+p:e]) != "" {
+		e = end + p
 		cutRight = true
 	}
 	var b strings.Builder
@@ -84,6 +84,12 @@ func sentenceBounds(text string, start, end int) (int, int) {
 			s = i + 1
 			break
 		}
+		if !maybeEnd(c) {
+			if i == start-sentenceScan {
+				s = nextRuneStart(text, i)
+			}
+			continue
+		}
 		if n := sentenceEndAt(text, i); n > 0 && i+n <= start {
 			s = i + n
 			break
@@ -103,6 +109,9 @@ func sentenceBounds(text string, start, end int) (int, int) {
 			e = j
 			break
 		}
+		if !maybeEnd(c) {
+			continue
+		}
 		if n := sentenceEndAt(text, j); n > 0 {
 			e = j + n
 			break
@@ -112,6 +121,12 @@ func sentenceBounds(text string, start, end int) (int, int) {
 		s++
 	}
 	return s, e
+}
+
+// maybeEnd reports whether c may open sentence-ending punctuation: . ! ?
+// or the first byte of "…".
+func maybeEnd(c byte) bool {
+	return c == '.' || c == '!' || c == '?' || c == 0xE2
 }
 
 func nextRuneStart(text string, i int) int {
@@ -153,33 +168,47 @@ func sentenceEndAt(text string, i int) int {
 	return n
 }
 
-// wordStarts returns the offsets where whitespace-separated words start.
-func wordStarts(s string) []int {
-	var out []int
-	prevSpace := true
-	for i, r := range s {
+// nthWordStartBack returns the offset in s where the n-th
+// whitespace-separated word from the end starts, or 0 when s has n words
+// or fewer.
+func nthWordStartBack(s string, n int) int {
+	count := 0
+	inWord := false
+	for i := len(s); i > 0; {
+		r, size := utf8.DecodeLastRuneInString(s[:i])
 		sp := unicode.IsSpace(r)
-		if !sp && prevSpace {
-			out = append(out, i)
+		if sp && inWord {
+			count++
+			if count == n {
+				if strings.TrimSpace(s[:i]) == "" {
+					return 0
+				}
+				return i
+			}
 		}
-		prevSpace = sp
+		inWord = !sp
+		i -= size
 	}
-	return out
+	return 0
 }
 
-// wordEnds returns the offsets where whitespace-separated words end.
-func wordEnds(s string) []int {
-	var out []int
+// nthWordEnd returns the offset in s where the n-th whitespace-separated
+// word ends, or -1 when s has fewer than n words.
+func nthWordEnd(s string, n int) int {
+	count := 0
 	inWord := false
 	for i, r := range s {
 		sp := unicode.IsSpace(r)
 		if sp && inWord {
-			out = append(out, i)
+			count++
+			if count == n {
+				return i
+			}
 		}
 		inWord = !sp
 	}
-	if inWord {
-		out = append(out, len(s))
+	if inWord && count+1 == n {
+		return len(s)
 	}
-	return out
+	return -1
 }
