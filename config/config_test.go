@@ -153,6 +153,7 @@ func TestValidationNamesTheKey(t *testing.T) {
 		{"unknown entity", "digest:\n  smtp: {host: h, from: a@b.fr}\n  recipients: [{email: a@b.fr, entities: [nobody]}]\n", "digest.recipients[0].entities[0]"},
 		{"bad role date", "watch:\n  - {id: p, name: P, kind: person, aliases: [P], roles: [{title: t, from: hier}]}\n", "roles[0].from"},
 		{"not a mapping", "- a\n- b\n", "top level"},
+		{"shared alias", "watch:\n  - {id: a, name: A, kind: brand, aliases: [Forum X]}\n  - {id: b, name: B, kind: event, aliases: [forum x]}\n", "appartient à la fois"},
 		{"bad password hash", "web:\n  users: [{name: a, password_hash: secret}]\n", "web.users[0].password_hash"},
 	}
 	for _, c := range cases {
@@ -180,22 +181,22 @@ func TestValidationErrorListsEveryProblem(t *testing.T) {
 
 func TestAliasYAMLForms(t *testing.T) {
 	p := writeFile(t, t.TempDir(), "v.yaml", `watch:
-  - id: adn
-    name: ADN
+  - id: adb
+    name: AD Bretagne
     kind: member
     aliases:
-      - AD Normandie
-      - {text: ADN, case_sensitive: true, context: [Normandie], window: 10}
+      - AD Bretagne
+      - {text: ADB, case_sensitive: true, context: [Bretagne], window: 10}
 `)
 	cfg, err := LoadEnv(p, noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, ok := cfg.Entity("adn")
+	e, ok := cfg.Entity("adb")
 	if !ok || len(e.Aliases) != 2 {
 		t.Fatalf("entity = %+v", e)
 	}
-	if e.Aliases[0].Text != "AD Normandie" || e.Aliases[1].Text != "ADN" || !e.Aliases[1].CaseSensitive || e.Aliases[1].Window != 10 {
+	if e.Aliases[0].Text != "AD Bretagne" || e.Aliases[1].Text != "ADB" || !e.Aliases[1].CaseSensitive || e.Aliases[1].Window != 10 {
 		t.Errorf("aliases = %+v", e.Aliases)
 	}
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"net/mail"
 	"net/url"
 	"regexp"
@@ -39,6 +40,7 @@ func (c *Config) Validate() error {
 	}
 	v.entities("watch", c.Watch, true)
 	v.entities("members_csv", c.Members, false)
+	c.validateSharedAliases(v)
 	c.validateOutlets(v)
 	c.validateCrawler(v)
 	c.validateDigest(v)
@@ -115,6 +117,22 @@ func (v *validator) entities(section string, list []Entity, refining bool) {
 			if okFrom && okTo && !from.IsZero() && !to.IsZero() && to.Before(from) {
 				v.add(rkey, "to est antérieur à from")
 			}
+		}
+	}
+}
+
+// validateSharedAliases refuses one alias for two entities: a mention
+// could not be credited to either.
+func (c *Config) validateSharedAliases(v *validator) {
+	owner := map[string]string{}
+	for _, e := range c.Entities() {
+		for _, a := range e.Aliases {
+			key := strings.ToLower(strings.Join(strings.Fields(a.Text), " "))
+			if other, ok := owner[key]; ok && other != e.ID {
+				v.add("watch", fmt.Sprintf("l'alias %q appartient à la fois à %s et à %s", a.Text, other, e.ID))
+				continue
+			}
+			owner[key] = e.ID
 		}
 	}
 }
@@ -271,6 +289,12 @@ func (c *Config) validateDigest(v *validator) {
 	if d.SMTP.Port < 0 || d.SMTP.Port > 65535 {
 		v.add("digest.smtp.port", fmt.Sprintf("%d n'est pas un port", d.SMTP.Port))
 	}
+	if d.SMTP.TLS == "none" && d.SMTP.Username != "" && !loopbackHost(d.SMTP.Host) {
+		v.add("digest.smtp.tls", "none avec un digest.smtp.username : le mot de passe passerait en clair ; choisissez starttls ou tls")
+	}
+	if strings.ContainsAny(d.SMTP.Host, " /:") && net.ParseIP(d.SMTP.Host) == nil {
+		v.add("digest.smtp.host", fmt.Sprintf("%q n'est pas un nom d'hôte (le port va dans digest.smtp.port)", d.SMTP.Host))
+	}
 	if len(d.Recipients) > 0 {
 		if d.SMTP.Host == "" {
 			v.add("digest.smtp.host", "vide, alors que digest.recipients est renseigné")
@@ -334,4 +358,14 @@ func (c *Config) validateWeb(v *validator) {
 			v.add(key+".password_hash", "pas une empreinte bcrypt (créez-la avec veille passwd)")
 		}
 	}
+}
+
+// loopbackHost reports whether host is this machine (where a plain-text
+// SMTP password does not travel).
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
