@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -24,7 +23,8 @@ type DatesOptions struct {
 	// Limit, when positive, scores only the first Limit pages (by URL).
 	Limit int
 	// Errors, when true, lists every page whose date is missing or wrong
-	// on the writer.
+	// on the writer, one a line: URL, want=, got=, source= (the rule
+	// that gave the date, for veille) and set= (the subset's file).
 	Errors bool
 	// Now is the reference time (dates after it are refused); zero means
 	// time.Now().
@@ -49,11 +49,29 @@ type DatesReport struct {
 	CPUSeconds     float64 `json:"cpu_seconds"`
 	ParseCPU       float64 `json:"parse_cpu_seconds"`
 	CPURatio       float64 `json:"cpu_ratio"`
+	// Subsets scores each file of the set on its own (eval_default.json,
+	// eval_mediacloud_2020.json): a rule that helps one and hurts the other
+	// is fitted to pages, not to the web.
+	Subsets []DatesSubset `json:"subsets"`
 }
+
+// DatesSubset is the score of one file of the dates set.
+type DatesSubset struct {
+	Name     string  `json:"name"`
+	Pages    int     `json:"pages"`
+	TP       int     `json:"tp"`
+	FP       int     `json:"fp"`
+	FN       int     `json:"fn"`
+	Accuracy float64 `json:"accuracy"`
+}
+
+// dateSets are the files of htmldate's set, in the order they are reported.
+var dateSets = []string{"eval_default.json", "eval_mediacloud_2020.json"}
 
 // datePage is one page of the dates set.
 type datePage struct {
 	url, want string
+	set       string // the file that names the page
 	html      []byte
 }
 
@@ -65,8 +83,12 @@ func loadDatePages(ctx context.Context, dir string, limit int) ([]datePage, erro
 		File string `json:"file"`
 		Date string `json:"date"`
 	}
-	all := map[string]entry{}
-	for _, name := range []string{"eval_default.json", "eval_mediacloud_2020.json"} {
+	type setEntry struct {
+		entry
+		set string
+	}
+	all := map[string]setEntry{}
+	for _, name := range dateSets {
 		raw, err := os.ReadFile(filepath.Join(dir, "tests", name))
 		if err != nil {
 			return nil, fmt.Errorf("evaluate: %w", err)
@@ -80,7 +102,7 @@ func loadDatePages(ctx context.Context, dir string, limit int) ([]datePage, erro
 			return nil, fmt.Errorf("evaluate: %s: %w", name, err)
 		}
 		for k, v := range m {
-			all[k] = v
+			all[k] = setEntry{entry: v, set: name}
 		}
 	}
 	urls := make([]string, 0, len(all))
@@ -112,7 +134,7 @@ func loadDatePages(ctx context.Context, dir string, limit int) ([]datePage, erro
 		if err != nil {
 			return nil, fmt.Errorf("evaluate: %s: %w", u, err)
 		}
-		pages = append(pages, datePage{url: u, want: strings.TrimSpace(e.Date), html: body})
+		pages = append(pages, datePage{url: u, want: strings.TrimSpace(e.Date), set: e.set, html: body})
 	}
 	return pages, nil
 }
@@ -143,32 +165,44 @@ func Dates(ctx context.Context, dir string, w io.Writer, opt DatesOptions) (Date
 	for i, p := range pages {
 		htmls[i] = p.html
 	}
-	parseCPU, err := parseBaseline(ctx, htmls)
+	got := make([]string, len(pages))
+	src := make([]string, len(pages))
+	tm, err := timeAgainstParse(ctx, htmls, func(i int) {
+		got[i], src[i] = ex.day(pages[i].html, pages[i].url, now)
+	})
 	if err != nil {
 		return rep, err
 	}
-	got := make([]string, len(pages))
-	runtime.GC()
-	sw := startWatch()
-	for i, p := range pages {
-		if err := ctx.Err(); err != nil {
-			return rep, fmt.Errorf("evaluate: %w", err)
-		}
-		got[i] = ex.day(p.html, p.url, now)
+	wall, cpu, parseCPU := tm.wall, tm.cpu, tm.parseCPU
+	subsets := make(map[string]*DatesSubset, len(dateSets))
+	for _, name := range dateSets {
+		subsets[name] = &DatesSubset{Name: name}
 	}
-	wall, cpu := sw.elapsed()
 	for i, p := range pages {
+		sub := subsets[p.set]
+		sub.Pages++
 		switch {
 		case got[i] == "":
 			rep.FN++
+			sub.FN++
 		case got[i] == p.want && p.want != "":
 			rep.TP++
+			sub.TP++
 		default:
 			rep.FP++
+			sub.FP++
 		}
 		if opt.Errors && w != nil && got[i] != p.want {
-			fmt.Fprintf(w, "%s\twant=%s\tgot=%s\n", p.url, p.want, got[i])
+			fmt.Fprintf(w, "%s\twant=%s\tgot=%s\tsource=%s\tset=%s\n", p.url, p.want, got[i], src[i], p.set)
 		}
+	}
+	for _, name := range dateSets {
+		sub := subsets[name]
+		if sub.Pages == 0 {
+			continue
+		}
+		sub.Accuracy = float64(sub.TP) / float64(sub.Pages)
+		rep.Subsets = append(rep.Subsets, *sub)
 	}
 	if rep.TP+rep.FP > 0 {
 		rep.Precision = float64(rep.TP) / float64(rep.TP+rep.FP)

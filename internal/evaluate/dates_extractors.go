@@ -11,34 +11,35 @@ import (
 )
 
 // dateExtractor is one way of finding a page's publication day
-// (YYYY-MM-DD, "" when none).
+// (YYYY-MM-DD, "" when none) and the source it came from (for the error
+// list; "" when the extractor does not say).
 type dateExtractor struct {
 	summary string
-	day     func(html []byte, pageURL string, now time.Time) string
+	day     func(html []byte, pageURL string, now time.Time) (day, source string)
 }
 
 // dateExtractors are the options compared on the dates set.
 var dateExtractors = map[string]dateExtractor{
 	"veille": {
 		summary: "veille's extractor (internal/extract): Article.Published",
-		day: func(html []byte, pageURL string, now time.Time) string {
+		day: func(html []byte, pageURL string, now time.Time) (string, string) {
 			a, err := extract.Extract(html, pageURL, extract.Options{Now: now})
 			if err != nil || a.Published.IsZero() {
-				return ""
+				return "", ""
 			}
-			return a.Published.Format(time.DateOnly)
+			return a.Published.Format(time.DateOnly), a.DateSource
 		},
 	},
 	"htmldate-fast": {
 		summary: "go-htmldate, fast mode, original date",
-		day: func(html []byte, pageURL string, now time.Time) string {
-			return htmldateDay(html, pageURL, now, true)
+		day: func(html []byte, pageURL string, now time.Time) (string, string) {
+			return htmldateDay(html, pageURL, now, true), ""
 		},
 	},
 	"htmldate-extensive": {
 		summary: "go-htmldate, extensive mode, original date",
-		day: func(html []byte, pageURL string, now time.Time) string {
-			return htmldateDay(html, pageURL, now, false)
+		day: func(html []byte, pageURL string, now time.Time) (string, string) {
+			return htmldateDay(html, pageURL, now, false), ""
 		},
 	},
 }

@@ -7,12 +7,16 @@ package evaluate
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"syscall"
 	"time"
+
+	"github.com/PuerkitoBio/goquery"
 )
 
 // EvalDirEnv names the environment variable that points at the evaluation
@@ -84,6 +88,51 @@ func startWatch() stopwatch { return stopwatch{wall: time.Now(), cpu: cpuTime()}
 
 func (s stopwatch) elapsed() (wall, cpu time.Duration) {
 	return time.Since(s.wall), cpuTime() - s.cpu
+}
+
+// timeBlock is the number of pages timed in one block of timeAgainstParse.
+const timeBlock = 20
+
+// timing is what timeAgainstParse measured.
+type timing struct {
+	wall, cpu time.Duration // of fn over all pages
+	parseCPU  time.Duration // of a bare goquery parse of all pages
+}
+
+// timeAgainstParse runs fn(i) for every page and times it against a bare
+// goquery parse of the same pages, the reference of the speed ratios. The
+// two alternate block by block (timeBlock pages) so that both see the same
+// machine: on a shared machine the load drifts during a run, and two phases
+// timed one after the other would compare different machines. A full
+// garbage collection, untimed, separates the phases so that neither pays
+// for the other's garbage; each pays for the collections its own
+// allocations trigger.
+func timeAgainstParse(ctx context.Context, pages [][]byte, fn func(i int)) (timing, error) {
+	var t timing
+	for start := 0; start < len(pages); start += timeBlock {
+		if err := ctx.Err(); err != nil {
+			return t, fmt.Errorf("evaluate: %w", err)
+		}
+		end := min(start+timeBlock, len(pages))
+		runtime.GC()
+		sw := startWatch()
+		for _, p := range pages[start:end] {
+			if _, err := goquery.NewDocumentFromReader(bytes.NewReader(p)); err != nil {
+				return t, fmt.Errorf("evaluate: goquery parse: %w", err)
+			}
+		}
+		_, cpu := sw.elapsed()
+		t.parseCPU += cpu
+		runtime.GC()
+		sw = startWatch()
+		for i := start; i < end; i++ {
+			fn(i)
+		}
+		wall, cpu := sw.elapsed()
+		t.wall += wall
+		t.cpu += cpu
+	}
+	return t, nil
 }
 
 func ratio(a, b time.Duration) float64 {

@@ -1,20 +1,15 @@
 package evaluate
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
-	"time"
 	"unicode"
-
-	"github.com/PuerkitoBio/goquery"
 )
 
 // ExtractionOptions tunes an extraction run.
@@ -110,26 +105,19 @@ func Extraction(ctx context.Context, dir string, w io.Writer, opt ExtractionOpti
 	for i, p := range pages {
 		htmls[i] = p.html
 	}
-	parseCPU, err := parseBaseline(ctx, htmls)
+	outputs := make([]string, len(pages))
+	tm, err := timeAgainstParse(ctx, htmls, func(i int) {
+		out, err := ex.text(pages[i].html, pages[i].url)
+		if err != nil {
+			rep.Errors++
+			return
+		}
+		outputs[i] = out
+	})
 	if err != nil {
 		return rep, err
 	}
-
-	outputs := make([]string, len(pages))
-	runtime.GC()
-	sw := startWatch()
-	for i, p := range pages {
-		if err := ctx.Err(); err != nil {
-			return rep, fmt.Errorf("evaluate: %w", err)
-		}
-		out, err := ex.text(p.html, p.url)
-		if err != nil {
-			rep.Errors++
-			continue
-		}
-		outputs[i] = out
-	}
-	wall, cpu := sw.elapsed()
+	wall, cpu, parseCPU := tm.wall, tm.cpu, tm.parseCPU
 
 	type scored struct {
 		id   string
@@ -161,30 +149,6 @@ func Extraction(ctx context.Context, dir string, w io.Writer, opt ExtractionOpti
 		}
 	}
 	return rep, nil
-}
-
-// parseBaseline is the CPU time of parsing every page with goquery, the
-// reference of the speed ratio. It runs twice and keeps the faster run, so
-// that a cold start does not flatter the ratio.
-func parseBaseline(ctx context.Context, pages [][]byte) (time.Duration, error) {
-	best := time.Duration(0)
-	for round := 0; round < 2; round++ {
-		runtime.GC()
-		sw := startWatch()
-		for _, p := range pages {
-			if err := ctx.Err(); err != nil {
-				return 0, fmt.Errorf("evaluate: %w", err)
-			}
-			if _, err := goquery.NewDocumentFromReader(bytes.NewReader(p)); err != nil {
-				return 0, fmt.Errorf("evaluate: goquery parse: %w", err)
-			}
-		}
-		_, cpu := sw.elapsed()
-		if round == 0 || cpu < best {
-			best = cpu
-		}
-	}
-	return best, nil
 }
 
 func f1(p, r float64) float64 {

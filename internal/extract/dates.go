@@ -24,16 +24,22 @@ const (
 	SourceHTMLDate = "htmldate" // go-htmldate's search of the page, the last resort
 )
 
-// publishedMeta are meta keys (name, property or itemprop) that hold a
+// publishedMeta are meta keys (name, property or itemprop) that name a
 // publication date, most trusted first.
 var publishedMeta = []string{
 	"article:published_time", "og:article:published_time", "article:published", "datepublished",
 	"published_time", "og:published_time", "publication_date", "publish-date", "publish_date", "publishdate",
 	"pubdate", "article.published", "article_date_original", "original-publish-date",
 	"parsely-pub-date", "sailthru.date", "cxenseparse:recs:publishtime", "dc.date.issued", "dcterms.issued",
-	"dc.date.created", "dcterms.created", "dc.date", "dcterms.date", "citation_publication_date",
-	"citation_date", "date_published", "date", "created", "datecreated", "og:pubdate", "pub_date",
-	"rnews:datepublished", "prism.publicationdate", "bt:pubdate", "article:post_date", "last-modified-date",
+	"dc.date.created", "dcterms.created", "citation_publication_date", "citation_date", "date_published",
+	"og:pubdate", "pub_date", "rnews:datepublished", "prism.publicationdate", "bt:pubdate", "article:post_date",
+}
+
+// genericMeta are meta keys that hold "a date" of the page without saying
+// which: CMSs fill them with the publication date, the last edit or the day
+// the page was generated. They come after the page's own marked-up dates.
+var genericMeta = []string{
+	"date", "dc.date", "dcterms.date", "created", "datecreated", "last-modified-date",
 }
 
 // modifiedMeta are meta keys that hold a modification date.
@@ -45,54 +51,77 @@ var modifiedMeta = []string{
 
 var (
 	// A label before a publication date in the visible text.
-	rePublishedLabel = regexp.MustCompile(`(?i)(publié|publiée|paru|parution|mis en ligne|posted|published|veröffentlicht|erschienen|publicado|pubblicato|gepubliceerd|date de publication|le\s*$|on\s*$|am\s*$)`)
+	rePublishedLabel = regexp.MustCompile(`(?i)(publié|publiée|paru|parution|mis en ligne|posted|published|veröffentlicht|publiziert|erschienen|publicado|pubblicato|gepubliceerd|date de publication|\ble\s*$|\bon\s*$|\bam\s*$)`)
 	// A label before a modification date.
-	reModifiedLabel = regexp.MustCompile(`(?i)(mis à jour|mise à jour|màj|maj\b|modifié|actualisé|updated|last modified|aktualisiert|geändert|actualizado|aggiornato|bijgewerkt)`)
+	reModifiedLabel = regexp.MustCompile(`(?i)(mis à jour|mise à jour|màj|maj\b|modifié|actualisé|updated|last modified|aktualisiert|geändert|actualizado|aggiornato|bijgewerkt|edited|editiert|bearbeitet)`)
 	// Dates in URLs: /2019/09/26/, /2019-09-26, _20190926_.
 	reURLDate = regexp.MustCompile(`(?:^|[/_\-.])((?:19|20)\d\d)(?:[/_\-.]?(0[1-9]|1[0-2])[/_\-.]?(0[1-9]|[12]\d|3[01])|/([1-9])/([1-9]|[12]\d|3[01]))(?:[/_\-.]|$)`)
 )
 
-// overrideStructured: whether a visible "Publié le" date earlier than the
-// structured one replaces it. Measured on the dates set: it does more harm
-// than good (the labelled date is often another article's), so it is off.
-const overrideStructured = false
+// dated is a date found by one of the rules.
+type dated struct {
+	t     time.Time
+	zoned bool   // the string gave its zone (Z, +02:00…)
+	src   string // a Source… constant
+}
+
+func (d dated) ok() bool { return !d.t.IsZero() }
+
+var (
+	// A label that says publication on its own; the other publication
+	// labels are prepositions ("le 12 janvier 2021") that introduce any
+	// date in a paragraph, so they only count in short lines and dated
+	// elements.
+	reStrongLabel = regexp.MustCompile(`(?i)(publié|publiée|paru|parution|mis en ligne|posted|published|veröffentlicht|publiziert|erschienen|publicado|pubblicato|gepubliceerd|date de publication)`)
+)
 
 // findDates sets Published, Modified and DateSource.
+//
+// The publication date is the first found of: the outlet's selector;
+// JSON-LD; meta tags that name a publication date; a <time> or element
+// marked as the publication date; the first <time> of the article; the
+// first date the page shows as an article's date (labelled "Publié le",
+// in a dated element, right after the title), in reading order; the URL;
+// meta tags that name "a date" without saying which; go-htmldate's search;
+// the feed's date. Never a date after Now.
+//
+// It is then checked against what the page shows its reader (the "shown"
+// dates: labelled, dated elements, the title's surroundings, visible
+// <time>s):
+//   - a UTC timestamp is expressed in the page's own zone (pageZone), or
+//     put on the shown day or the URL's day when one of them is next to
+//     its UTC day: the instant is unchanged, the day is the outlet's;
+//   - when the structured sources disagree and the chosen one's day is
+//     not shown while another's is, the shown one wins;
+//   - when the page shows the modification day as its date and nowhere the
+//     publication day, the outlet re-dated the article (a republished
+//     piece): the shown day wins. A day shown with a modification label
+//     ("Mis à jour le") does not count, so the publication date keeps
+//     winning over an update the page presents as such;
+//   - a full date in the URL wins over a disagreeing page date.
 func (p *page) findDates(a *model.Article, sel *selectors) {
 	loc, now := p.opt.Location, p.opt.Now
-	ok := func(t time.Time) bool { return !t.IsZero() && !t.After(now) }
-	parse := func(s string) time.Time {
-		t, found := ParseDate(s, loc)
-		if !found || !ok(t) {
-			return time.Time{}
+	parse := func(s, src string) dated {
+		if s == "" {
+			return dated{}
 		}
-		return t
-	}
-
-	set := func(t time.Time, src string) bool {
-		if t.IsZero() || !ok(t) {
-			return false
+		d, found := findDate(s, loc)
+		if !found || d.t.After(now) {
+			return dated{}
 		}
-		a.Published, a.DateSource = t, src
-		return true
+		return dated{t: d.t, zoned: d.zoned, src: src}
 	}
-
-	// Modification date: JSON-LD, then meta.
-	if ld := p.article(); ld != nil && ld.dateModified != "" {
-		a.Modified = parse(ld.dateModified)
-	}
-	if a.Modified.IsZero() {
-		for _, k := range modifiedMeta {
-			if v := p.meta[k]; v != "" {
-				if t := parse(v); !t.IsZero() {
-					a.Modified = t
-					break
-				}
+	first := func(ds ...dated) dated {
+		for _, d := range ds {
+			if d.ok() {
+				return d
 			}
 		}
+		return dated{}
 	}
 
-	// 1. The outlet's configured selector.
+	// The candidates.
+	var selPub dated
 	if sel.date != nil {
 		for _, n := range cascadia.QueryAll(p.doc, sel.date) {
 			v := attr(n, "datetime")
@@ -102,139 +131,259 @@ func (p *page) findDates(a *model.Article, sel *selectors) {
 			if v == "" {
 				v = textOf(n)
 			}
-			if set(parse(v), SourceSelector) {
+			if selPub = parse(v, SourceSelector); selPub.ok() {
 				break
 			}
 		}
 	}
-
-	// 2. JSON-LD of an article, then of any node that carries a date.
-	if a.Published.IsZero() {
-		var candidates []*ldNode
-		if ld := p.article(); ld != nil {
-			candidates = append(candidates, ld)
-		}
-		candidates = append(candidates, p.ld...)
-		for _, n := range candidates {
-			if n.isType("liveblogposting") && n.coverageStart != "" && set(parse(n.coverageStart), SourceJSONLD) {
-				break
-			}
-			if set(parse(n.datePublished), SourceJSONLD) {
-				break
-			}
-			if set(parse(n.dateCreated), SourceJSONLD) {
-				break
-			}
-		}
-	}
-
-	// 3. Meta tags.
-	if a.Published.IsZero() {
-		for _, k := range publishedMeta {
-			if v := p.meta[k]; v != "" && set(parse(v), SourceMeta) {
-				break
-			}
-		}
-	}
-
-	// 4. <time> and elements marked datePublished.
-	if a.Published.IsZero() {
-		p.timeDates(a, parse)
-	}
-
-	// The visible labelled publication date: when structured data gave a
-	// later date, it was the modification date in disguise (a CMS that
-	// rewrites datePublished on each update); the page's "Publié le" wins.
-	vis := p.textDates(loc, now)
-	if !vis.pub.IsZero() {
-		switch {
-		case a.Published.IsZero():
-			set(vis.pub, SourceText)
-		case overrideStructured && a.DateSource != SourceSelector && vis.pub.Before(a.Published) && !sameDay(vis.pub, a.Published):
-			a.Published, a.DateSource = vis.pub, SourceText
-		}
-	}
-	if a.Modified.IsZero() && !vis.mod.IsZero() {
-		a.Modified = vis.mod
-	}
-
-	// 5. The URL, then dates the page shows without a label.
-	urlDay, urlOK := urlDate(p.url, loc)
-	if a.Published.IsZero() && urlOK && ok(urlDay) {
-		set(urlDay, SourceURL)
-	}
-	for _, t := range []time.Time{vis.attrDate, vis.classed, vis.nearTitle} {
-		if !a.Published.IsZero() {
+	ldPub, ldMod := p.ldDates(parse)
+	var metaPub, metaMod, generic dated
+	for _, k := range publishedMeta {
+		if metaPub = parse(p.meta[k], SourceMeta); metaPub.ok() {
 			break
 		}
-		set(t, SourceText)
 	}
-	// A timestamp in UTC whose day is next to the URL's day was written in
-	// the outlet's zone: keep the instant, show it on the URL's day.
-	if urlOK && a.DateSource != SourceURL && !a.Published.IsZero() {
-		a.Published = alignToDay(a.Published, urlDay)
+	for _, k := range modifiedMeta {
+		if metaMod = parse(p.meta[k], SourceMeta); metaMod.ok() {
+			break
+		}
+	}
+	for _, k := range genericMeta {
+		if generic = parse(p.meta[k], SourceMeta); generic.ok() {
+			break
+		}
+	}
+	tm := p.timeDates(parse)
+	vis := p.textDates(loc, now)
+	var shownFirst dated
+	if len(vis.shown) > 0 {
+		shownFirst = dated{t: vis.shown[0], src: SourceText}
+	}
+	var visMod dated
+	if !vis.mod.IsZero() {
+		visMod = dated{t: vis.mod, src: SourceText}
+	}
+	urlDay, urlOK := urlDate(p.url, loc)
+	urlOK = urlOK && !urlDay.After(now)
+	var urlPub dated
+	if urlOK {
+		urlPub = dated{t: urlDay, src: SourceURL}
+	}
+
+	pub := first(selPub, ldPub, metaPub, tm.marked, tm.first, shownFirst, urlPub, generic)
+	mod := first(ldMod, metaMod, tm.modified, visMod)
+
+	// Timestamps in UTC are shown in the page's own zone.
+	pub.t = p.localize(pub)
+	mod.t = p.localize(mod)
+
+	shown := append(append([]time.Time{}, vis.shown...), tm.shown...)
+	structured := pub.src == SourceJSONLD || pub.src == SourceMeta || pub.src == SourceTime
+
+	// When the structured dates disagree, the one the page shows wins.
+	if structured && !shownDay(shown, pub.t) {
+		for _, c := range []dated{ldPub, metaPub, tm.marked, tm.first} {
+			if c.ok() && !sameDay(c.t, pub.t) && shownDay(shown, c.t) {
+				pub = c
+				break
+			}
+		}
+	}
+
+	// A page that shows its modification day as its date, and nowhere its
+	// structured publication day, was re-dated by its outlet.
+	if structured && mod.ok() && mod.t.After(pub.t) && !sameDay(pub.t, mod.t) &&
+		!shownDay(shown, pub.t) && shownDay(shown, mod.t) {
+		pub = dated{t: mod.t, zoned: mod.zoned, src: pub.src}
+	}
+
+	// A timestamp in UTC whose day is next to the day the page shows (or
+	// marks as published) was written in the outlet's zone: keep the
+	// instant, show it on that day.
+	if pub.ok() && isUTC(pub.t) {
+		if len(shown) > 0 {
+			pub.t = alignToDay(pub.t, shown[0])
+		} else if tm.marked.ok() {
+			pub.t = alignToDay(pub.t, tm.marked.t)
+		}
+	}
+	// The same with the URL's day.
+	if urlOK && pub.ok() && pub.src != SourceURL {
+		pub.t = alignToDay(pub.t, urlDay)
 		// A full date in the URL is the day the outlet filed the article
 		// under: when the page's own date disagrees, it is usually an
 		// update or another article's date.
-		if !sameDay(a.Published, urlDay) && a.DateSource != SourceSelector && ok(urlDay) {
-			a.Published, a.DateSource = urlDay, SourceURL
+		if !sameDay(pub.t, urlDay) && pub.src != SourceSelector {
+			pub = urlPub
 		}
 	}
 
-	// 6. htmldate's search of the whole page, for pages that say nothing
-	// in a form the rules above read.
-	if a.Published.IsZero() {
-		if t, ok2 := p.htmldateFallback(); ok2 && ok(t) {
-			set(t, SourceHTMLDate)
+	// htmldate's search of the whole page, for pages that say nothing in
+	// a form the rules above read; then the feed's date.
+	if !pub.ok() {
+		if t, ok := p.htmldateFallback(); ok && !t.After(now) {
+			pub = dated{t: t, src: SourceHTMLDate}
 		}
 	}
-
-	// 7. The feed's date.
-	if a.Published.IsZero() && !p.opt.FeedPublished.IsZero() {
-		set(p.opt.FeedPublished, SourceFeed)
+	if !pub.ok() && !p.opt.FeedPublished.IsZero() && !p.opt.FeedPublished.After(now) {
+		pub = dated{t: p.opt.FeedPublished, src: SourceFeed}
 	}
 
+	a.Published, a.DateSource = pub.t, pub.src
+	a.Modified = mod.t
 	// The publication date is never after the modification date.
 	if !a.Modified.IsZero() && !a.Published.IsZero() && a.Modified.Before(a.Published) {
 		a.Modified = time.Time{}
 	}
 }
 
-// timeDates reads <time datetime> and itemprop=datePublished elements: those
-// marked as publication first, then the first <time> outside link lists.
-func (p *page) timeDates(a *model.Article, parse func(string) time.Time) {
-	var first time.Time
+// ldDates reads the publication and modification dates of the JSON-LD: the
+// article's (a live blog's coverage start first), else the first node that
+// carries one.
+func (p *page) ldDates(parse func(s, src string) dated) (pub, mod dated) {
+	var nodes []*ldNode
+	if ld := p.article(); ld != nil {
+		nodes = append(nodes, ld)
+		mod = parse(ld.dateModified, SourceJSONLD)
+	}
+	nodes = append(nodes, p.ld...)
+	for _, n := range nodes {
+		if n.isType("liveblogposting") {
+			if pub = parse(n.coverageStart, SourceJSONLD); pub.ok() {
+				return pub, mod
+			}
+		}
+		if pub = parse(n.datePublished, SourceJSONLD); pub.ok() {
+			return pub, mod
+		}
+		if pub = parse(n.dateCreated, SourceJSONLD); pub.ok() {
+			return pub, mod
+		}
+	}
+	return dated{}, mod
+}
+
+// localize expresses a timestamp written in UTC in the page's zone (see
+// pageZone); other dates are returned as they are.
+func (p *page) localize(d dated) time.Time {
+	if !d.ok() || !d.zoned || !isUTC(d.t) {
+		return d.t
+	}
+	if z, ok := p.pageZone(d.t); ok {
+		return d.t.In(z)
+	}
+	return d.t
+}
+
+// shownDay reports whether one of the dates falls on t's day.
+func shownDay(shown []time.Time, t time.Time) bool {
+	for _, s := range shown {
+		if sameDay(s, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// timeMarks is what the <time> elements and the elements with a date
+// itemprop say.
+type timeMarks struct {
+	marked   dated       // the first marked as the publication date
+	first    dated       // the first <time> outside link lists
+	modified dated       // the first marked as a modification date
+	shown    []time.Time // the <time>s outside link lists that show a date to the reader
+}
+
+// timeDates reads <time datetime> and elements with itemprop date
+// attributes.
+func (p *page) timeDates(parse func(s, src string) dated) timeMarks {
+	var m timeMarks
 	for _, n := range p.timeNodes {
 		v := attr(n, "datetime")
 		if v == "" {
 			v = attr(n, "content")
 		}
-		if v == "" && (n.DataAtom == atom.Time || n.DataAtom != atom.Meta) {
-			v = textOf(n)
+		text := ""
+		if n.DataAtom != atom.Meta {
+			text = textOf(n)
+		}
+		if v == "" {
+			v = text
 		}
 		if v == "" {
 			continue
 		}
+		d := parse(v, SourceTime)
+		if !d.ok() {
+			continue
+		}
 		ip := attr(n, "itemprop")
-		cls := strings.ToLower(attr(n, "class") + " " + attr(n, "id"))
-		if ip == "dateModified" || strings.Contains(cls, "updated") || strings.Contains(cls, "modified") {
+		if ip == "dateModified" || isModifiedNode(n) {
+			if !m.modified.ok() {
+				m.modified = d
+			}
 			continue
 		}
-		t := parse(v)
-		if t.IsZero() {
-			continue
+		isTime := n.DataAtom == atom.Time
+		linked := isTime && inLinkList(n)
+		// A <time> whose text is its machine-readable value (or nothing)
+		// is not what the reader sees.
+		if isTime && !linked && len(m.shown) < maxShown && text != "" && text != strings.TrimSpace(v) {
+			m.shown = append(m.shown, d.t)
 		}
-		if ip == "datePublished" || ip == "dateCreated" || hasAttr(n, "pubdate") || strings.Contains(cls, "publi") {
-			a.Published, a.DateSource = t, SourceTime
-			return
+		if !m.marked.ok() && (ip == "datePublished" || ip == "dateCreated" || hasAttr(n, "pubdate") ||
+			strings.Contains(strings.ToLower(attr(n, "class")+" "+attr(n, "id")), "publi")) {
+			m.marked = d
 		}
-		if first.IsZero() && n.DataAtom == atom.Time && !inLinkList(n) {
-			first = t
+		if !m.first.ok() && isTime && !linked {
+			m.first = d
 		}
 	}
-	if !first.IsZero() {
-		a.Published, a.DateSource = first, SourceTime
+	return m
+}
+
+// isModifiedClass reports whether a lowercase class/id names a
+// modification date.
+func isModifiedClass(cls string) bool {
+	return strings.Contains(cls, "updated") || strings.Contains(cls, "modified") || strings.Contains(cls, "lastedit") ||
+		strings.Contains(cls, "last-edit") || strings.Contains(cls, "update-date") || strings.Contains(cls, "lastupdate") ||
+		strings.Contains(cls, "last-update")
+}
+
+// isModifiedNode reports whether a date element gives a modification date:
+// its class or id says so, or the text just before it is a modification
+// label ("Mis à jour le", "Last edited").
+func isModifiedNode(n *html.Node) bool {
+	for a, depth := n, 0; a != nil && depth < 3; a, depth = a.Parent, depth+1 {
+		if isModifiedClass(strings.ToLower(attr(a, "class") + " " + attr(a, "id"))) {
+			return true
+		}
 	}
+	// The inline text before n within its parent, up to a block element.
+	start := n
+	for c := n.PrevSibling; c != nil; c = c.PrevSibling {
+		if c.Type == html.ElementNode && !inlineTags[c.DataAtom] {
+			break
+		}
+		start = c
+	}
+	if start == n {
+		return false
+	}
+	var before strings.Builder
+	for c := start; c != n; c = c.NextSibling {
+		switch c.Type {
+		case html.TextNode:
+			before.WriteString(c.Data)
+		case html.ElementNode:
+			appendText(&before, c)
+		}
+	}
+	b := before.String()
+	if len(b) > 80 {
+		b = b[len(b)-80:]
+	}
+	return reModifiedLabel.MatchString(b)
 }
 
 // inLinkList reports whether n sits inside a link, a list item or a
@@ -242,14 +391,51 @@ func (p *page) timeDates(a *model.Article, parse func(string) time.Time) {
 func inLinkList(n *html.Node) bool {
 	for a, depth := n.Parent, 0; a != nil && depth < 12; a, depth = a.Parent, depth+1 {
 		switch a.DataAtom {
-		case atom.A, atom.Li, atom.Aside, atom.Footer, atom.Nav:
+		case atom.A, atom.Footer, atom.Nav:
 			return true
+		case atom.Blockquote: // an embedded post, a quoted article
+			return true
+		case atom.Li:
+			if isLinkItem(a) {
+				return true
+			}
+		case atom.Aside:
+			if !isDateClass(classOf(a)) {
+				return true
+			}
 		}
+		// A block the cleaner drops is another article's or a reader's,
+		// unless its class names the date itself ("date", "byline").
 		if isBoilerplateNode(a) {
-			return true
+			if cls := classOf(a); !isDateClass(cls) || isDateSkip(cls) {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+// linkItemText is the length of a link text that names another article.
+const linkItemText = 25
+
+// isLinkItem reports whether a list item links to another page with a
+// title-like text (a related article, a menu entry), as opposed to an
+// item of the article's own byline ("<li class=date>12.01.2021</li>").
+func isLinkItem(li *html.Node) bool {
+	found := false
+	walk(li, func(n *html.Node) bool {
+		if found {
+			return false
+		}
+		if n.DataAtom == atom.A {
+			if len(textOf(n)) >= linkItemText {
+				found = true
+			}
+			return false
+		}
+		return true
+	})
+	return found
 }
 
 // reDateSkip marks blocks whose dates are other articles' or readers':
@@ -295,27 +481,44 @@ func isDateClass(cls string) bool {
 
 // visibleDates is what the page's text says about dates.
 type visibleDates struct {
-	pub       time.Time // after a publication label: "Publié le …"
-	mod       time.Time // after a modification label: "Mis à jour le …"
-	classed   time.Time // in an element whose class or id says date
-	nearTitle time.Time // in a short line right after the h1
-	attrDate  time.Time // in a title/data-date attribute of a dated element
+	pub time.Time // after a publication label: "Publié le …"
+	mod time.Time // after a modification label ("Mis à jour le …") or in an element classed as such
+	// shown are the dates the page shows as an article's date, in
+	// reading order, at most maxShown: after a publication label, in an
+	// element whose class or id says date (its text, or its first
+	// title/data-date attribute), in a short line right after the title.
+	shown []time.Time
 }
+
+// maxShown bounds visibleDates.shown.
+const maxShown = 12
 
 // textDates looks for dates in short text blocks of the body, in reading
 // order, skipping comments, related lists and sidebars.
 func (p *page) textDates(loc *time.Location, now time.Time) visibleDates {
 	var v visibleDates
+	attrDone := false // a dated element's attribute was read
 	seen := 0
-	afterH1 := -1 // text elements seen since the h1; -1 before it
+	afterH1 := -1    // text elements seen since the h1; -1 before it
+	pubDone := false // the labelled publication date is found: only shown dates are gathered
 	walk(p.body, func(n *html.Node) bool {
-		if !v.pub.IsZero() || seen > 1500 {
+		if seen > 1500 || len(v.shown) >= maxShown || (pubDone && (afterH1 < 0 || afterH1 > 12)) {
 			return false
 		}
 		switch n.DataAtom {
-		case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Nav, atom.Footer, atom.Aside,
-			atom.Li, atom.Select, atom.Option, atom.Button, atom.Form, atom.Iframe, atom.Svg:
+		case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Nav, atom.Footer,
+			atom.Select, atom.Option, atom.Button, atom.Form, atom.Iframe, atom.Svg:
 			return false
+		case atom.Li:
+			if isLinkItem(n) {
+				return false
+			}
+		case atom.Blockquote:
+			return false
+		case atom.Aside:
+			if !isDateClass(classOf(n)) {
+				return false
+			}
 		case atom.H1:
 			if afterH1 < 0 {
 				afterH1 = 0
@@ -333,11 +536,13 @@ func (p *page) textDates(loc *time.Location, now time.Time) visibleDates {
 		}
 		seen++
 		dateClass := cls != "" && isDateClass(cls)
-		if dateClass && v.attrDate.IsZero() {
+		modClass := cls != "" && isModifiedClass(cls)
+		if dateClass && !attrDone && !modClass {
 			for _, k := range []string{"title", "data-date", "data-time", "content", "data-timestamp", "datetime"} {
 				if a := attr(n, k); len(a) >= 8 {
 					if t, ok := ParseDate(a, loc); ok && !t.After(now) {
-						v.attrDate = t
+						attrDone = true
+						v.shown = append(v.shown, t)
 						break
 					}
 				}
@@ -368,24 +573,20 @@ func (p *page) textDates(loc *time.Location, now time.Time) visibleDates {
 				before = before[len(before)-60:]
 			}
 			switch {
-			case reModifiedLabel.MatchString(before):
-				if v.mod.IsZero() {
+			case reModifiedLabel.MatchString(before) || (modClass && !rePublishedLabel.MatchString(before)):
+				if v.mod.IsZero() && !pubDone {
 					v.mod = d.t
 				}
-			case rePublishedLabel.MatchString(before):
+			case rePublishedLabel.MatchString(before) && (len(own) < 120 || dateClass || reStrongLabel.MatchString(before)):
 				if v.pub.IsZero() {
 					v.pub = d.t
 				}
-			case dateClass && len(own) < 120:
-				if v.classed.IsZero() {
-					v.classed = d.t
-				}
-			case afterH1 >= 0 && afterH1 <= 12 && len(own) < 120:
-				if v.nearTitle.IsZero() {
-					v.nearTitle = d.t
-				}
+				v.shown = append(v.shown, d.t)
+			case dateClass && len(own) < 120, afterH1 >= 0 && afterH1 <= 12 && len(own) < 120:
+				v.shown = append(v.shown, d.t)
 			}
 		}
+		pubDone = !v.pub.IsZero()
 		return true
 	})
 	return v

@@ -9,7 +9,9 @@
 //  1. metadata from the head: JSON-LD, OpenGraph and other meta tags,
 //     <link rel=canonical>, <html lang>;
 //  2. the dates (see dates.go): structured data first, then <time>, the
-//     URL and dated phrases of the visible text, never a date after Now;
+//     dates the page shows its reader and the URL, then checked against
+//     what the page shows (its zone, a re-dated article, disagreeing
+//     sources); never a date after Now;
 //  3. boilerplate removal by tag, ARIA role, hidden state and class/id
 //     vocabulary (English and French), then the main text: the container
 //     that holds the most paragraph text, scored readability-style, with

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Date parsing on its own: the crawler parses feed and sitemap dates with
@@ -53,6 +55,7 @@ type foundDate struct {
 	start   int  // byte offset of the match in the string
 	end     int  // byte offset just after the match (and its time)
 	hasTime bool // whether a time of day was given
+	zoned   bool // whether the string gave its zone (Z, +02:00, GMT…)
 }
 
 // parisName is the zone used when the caller gives none.
@@ -119,7 +122,7 @@ var monthAlt = func() string {
 // The date patterns. Each is tried on the string; the earliest match wins.
 var (
 	// 2019-09-26, 2019-09-26T10:15:00.000+02:00, 2019-09-26 10:15 Z
-	reISO = regexp.MustCompile(`(?i)\b((?:19|20)\d\d)-(\d\d?)-(\d\d?)(?:(?:T|\s+|\s*à\s*)(\d\d?)[:h](\d\d)(?::(\d\d)(?:[.,]\d+)?)?\s*(Z\b|(?:UTC|GMT)?[+-]\d\d(?::?\d\d)?|UTC\b|GMT\b|CEST\b|CET\b)?)?`)
+	reISO = regexp.MustCompile(`(?i)\b((?:19|20)\d\d)-(\d\d?)-(\d\d?)(?:(?:T|\s+|\s*à\s*)(\d\d?)[:h](\d\d)(?::(\d\d?)(?:[.,]\d+)?)?\s*(Z\b|(?:UTC|GMT)?[+-]\d\d(?::?\d\d)?|UTC\b|GMT\b|CEST\b|CET\b)?)?`)
 	// 2019/09/26, 2019.09.26
 	reYMD = regexp.MustCompile(`\b((?:19|20)\d\d)[/.](\d\d?)[/.](\d\d?)\b`)
 	// 26/09/2019, 26.09.2019, 26-09-2019, 26/09/19
@@ -167,7 +170,8 @@ func findDates(s string, loc *time.Location, max int) []foundDate {
 		trimmed := strings.TrimSpace(s)
 		for _, layout := range feedLayouts {
 			if t, err := time.Parse(layout, trimmed); err == nil && plausibleYear(t.Year()) {
-				return []foundDate{{t: fixZone(t, trimmed, loc), start: 0, end: len(s), hasTime: true}}
+				t, zoned := fixZone(t, trimmed, loc)
+				return []foundDate{{t: t, start: 0, end: len(s), hasTime: true, zoned: zoned}}
 			}
 		}
 		if m := reCompact.FindStringSubmatch(s); m != nil {
@@ -204,8 +208,8 @@ func findDates(s string, loc *time.Location, max int) []foundDate {
 			if m[14] >= 0 {
 				zone = s[m[14]:m[15]]
 			}
-			if tt, ok := withTime(t, h, mi, se, zone, loc); ok {
-				d.t, d.hasTime = tt, true
+			if tt, zoned, ok := withTime(t, h, mi, se, zone, loc); ok {
+				d.t, d.hasTime, d.zoned = tt, true, zoned
 			}
 		}
 		add(d)
@@ -236,7 +240,7 @@ func findDates(s string, loc *time.Location, max int) []foundDate {
 			add(timeAfter(s, foundDate{t: t, start: m[0], end: m[1]}, loc))
 		}
 	}
-	if hasLetter(s) {
+	if hasMonthWord(s) {
 		for _, m := range reDMonthY.FindAllStringSubmatchIndex(s, -1) {
 			mon, ok := monthNames[strings.ToLower(s[m[4]:m[5]])]
 			if !ok {
@@ -310,19 +314,19 @@ func timeAfter(s string, d foundDate, loc *time.Location) foundDate {
 	if m[12] >= 0 {
 		zone = rest[m[12]:m[13]]
 	}
-	t, ok := withTime(d.t, h, mi, se, zone, loc)
+	t, zoned, ok := withTime(d.t, h, mi, se, zone, loc)
 	if !ok {
 		return d
 	}
-	d.t, d.hasTime, d.end = t, true, d.end+m[1]
+	d.t, d.hasTime, d.zoned, d.end = t, true, zoned, d.end+m[1]
 	return d
 }
 
 // withTime sets the time of day of the date t and reads it in the zone
-// given, or in loc when there is none.
-func withTime(t time.Time, h, mi, se int, zone string, loc *time.Location) (time.Time, bool) {
+// given, or in loc when there is none; zoned tells which.
+func withTime(t time.Time, h, mi, se int, zone string, loc *time.Location) (_ time.Time, zoned, ok bool) {
 	if h > 23 || mi > 59 || se > 60 {
-		return t, false
+		return t, false, false
 	}
 	if se == 60 {
 		se = 59
@@ -330,10 +334,10 @@ func withTime(t time.Time, h, mi, se int, zone string, loc *time.Location) (time
 	z := loc
 	if zone != "" {
 		if zz, ok := parseZone(zone); ok {
-			z = zz
+			z, zoned = zz, true
 		}
 	}
-	return time.Date(t.Year(), t.Month(), t.Day(), h, mi, se, 0, z), true
+	return time.Date(t.Year(), t.Month(), t.Day(), h, mi, se, 0, z), zoned, true
 }
 
 // parseZone reads Z, UTC, GMT, CET, CEST and numeric offsets.
@@ -375,12 +379,12 @@ func parseZone(z string) (*time.Location, bool) {
 }
 
 // fixZone re-reads t in loc when the string gave no zone (time.Parse then
-// returns UTC).
-func fixZone(t time.Time, s string, loc *time.Location) time.Time {
+// returns UTC); zoned tells whether it gave one.
+func fixZone(t time.Time, s string, loc *time.Location) (_ time.Time, zoned bool) {
 	if t.Location() == time.UTC && !strings.ContainsAny(s, "Zz+") && !strings.Contains(strings.ToUpper(s), "UTC") && !strings.Contains(strings.ToUpper(s), "GMT") && !strings.Contains(s, "-0") {
-		return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc)
+		return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc), false
 	}
-	return t
+	return t, true
 }
 
 // makeDate builds midnight of a valid calendar day in loc.
@@ -420,12 +424,37 @@ func hasDigitPair(s string) bool {
 	return false
 }
 
-func hasLetter(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i] | 0x20
-		if c >= 'a' && c <= 'z' {
-			return true
+// hasMonthWord reports whether s has a word that names a month: the
+// month-name patterns are the costliest, and most strings have none.
+func hasMonthWord(s string) bool {
+	var buf [16]byte
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !unicode.IsLetter(r) {
+			i += size
+			continue
 		}
+		j, n := i, 0
+		for j < len(s) {
+			r, size := utf8.DecodeRuneInString(s[j:])
+			if !unicode.IsLetter(r) {
+				break
+			}
+			if n >= 0 {
+				if n+utf8.RuneLen(unicode.ToLower(r)) > len(buf) {
+					n = -1
+				} else {
+					n += utf8.EncodeRune(buf[n:], unicode.ToLower(r))
+				}
+			}
+			j += size
+		}
+		if n >= 3 {
+			if _, ok := monthNames[string(buf[:n])]; ok {
+				return true
+			}
+		}
+		i = j
 	}
 	return false
 }
