@@ -5,15 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
-
-	"github.com/gocolly/colly/v2"
 
 	"github.com/cner/veille/config"
 	"github.com/cner/veille/internal/store"
@@ -27,48 +23,36 @@ type Crawler struct {
 	st     *store.Store
 	client *Client
 	log    *slog.Logger
-	hosts  map[string]string // host → outlet id
+	hosts  *Hosts
+	loc    *time.Location
 	now    func() time.Time
 }
 
-// New builds a crawler over the configured outlets.
+// New builds a crawler over the configured outlets. The client's
+// private-address guard is turned on, with the outlets' domains trusted
+// wherever they point (crawler.allow_private lifts the guard).
 func New(cfg *config.Config, st *store.Store, client *Client, log *slog.Logger) *Crawler {
-	hosts := map[string]string{}
+	domains := map[string]string{}
 	for _, o := range cfg.Outlets {
 		for _, d := range o.Domains {
-			hosts[strings.ToLower(strings.TrimSpace(d))] = o.ID
+			domains[d] = o.ID
 		}
 	}
-	return &Crawler{cfg: cfg, st: st, client: client, log: log.With("component", "crawler"), hosts: hosts, now: time.Now}
+	hosts := NewHosts(domains)
+	client.guardPrivate(hosts)
+	return &Crawler{cfg: cfg, st: st, client: client, log: log.With("component", "crawler"), hosts: hosts,
+		loc: cfg.Location(), now: time.Now}
 }
 
 // Client returns the crawler's HTTP client.
 func (c *Crawler) Client() *Client { return c.client }
 
+// Hosts returns the configured outlets' domains.
+func (c *Crawler) Hosts() *Hosts { return c.hosts }
+
 // OutletFor returns the outlet whose domains hold u's host (the host itself,
 // with or without its port, or a parent domain).
-func (c *Crawler) OutletFor(u string) (string, bool) {
-	pu, err := url.Parse(u)
-	if err != nil {
-		return "", false
-	}
-	host := strings.ToLower(pu.Host)
-	if id, ok := c.hosts[host]; ok {
-		return id, true
-	}
-	h := strings.ToLower(pu.Hostname())
-	for h != "" {
-		if id, ok := c.hosts[h]; ok {
-			return id, true
-		}
-		i := strings.IndexByte(h, '.')
-		if i < 0 {
-			break
-		}
-		h = h[i+1:]
-	}
-	return "", false
-}
+func (c *Crawler) OutletFor(u string) (string, bool) { return c.hosts.LookupURL(u) }
 
 // Stats counts what a pass did.
 type Stats struct {
@@ -81,14 +65,27 @@ type Stats struct {
 	ArticlesSaved int `json:"articles_saved"`
 }
 
+// Add sums two passes' counts.
+func (s *Stats) Add(o Stats) {
+	s.Sources += o.Sources
+	s.SourceErrors += o.SourceErrors
+	s.NotModified += o.NotModified
+	s.Discovered += o.Discovered
+	s.Fetched += o.Fetched
+	s.FetchErrors += o.FetchErrors
+	s.ArticlesSaved += o.ArticlesSaved
+}
+
 // PollSources polls the given sources, at most cfg.Crawler.Concurrency at
-// once, recording discoveries and each source's outcome.
-func (c *Crawler) PollSources(ctx context.Context, sources []store.Source) (Stats, error) {
+// once, recording discoveries and each source's outcome. progress, if set,
+// is called after each source.
+func (c *Crawler) PollSources(ctx context.Context, sources []store.Source, progress func(done, total int)) (Stats, error) {
 	var (
-		st  Stats
-		mu  sync.Mutex
-		wg  sync.WaitGroup
-		sem = make(chan struct{}, c.cfg.Crawler.Concurrency)
+		st   Stats
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		sem  = make(chan struct{}, max(c.cfg.Crawler.Concurrency, 1))
+		done int
 	)
 	for _, src := range sources {
 		select {
@@ -101,16 +98,20 @@ func (c *Crawler) PollSources(ctx context.Context, sources []store.Source) (Stat
 		go func(src store.Source) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			res := c.pollSource(ctx, src)
+			res := c.PollSource(ctx, src)
 			mu.Lock()
 			defer mu.Unlock()
 			st.Sources++
-			st.Discovered += res.discovered
-			if res.notModified {
+			st.Discovered += res.Discovered
+			if res.NotModified {
 				st.NotModified++
 			}
-			if res.err != nil {
+			if res.Err != nil {
 				st.SourceErrors++
+			}
+			done++
+			if progress != nil {
+				progress(done, len(sources))
 			}
 		}(src)
 	}
@@ -121,63 +122,75 @@ func (c *Crawler) PollSources(ctx context.Context, sources []store.Source) (Stat
 	return st, nil
 }
 
-type pollResult struct {
-	discovered  int
-	notModified bool
-	err         error
+// PollResult is the outcome of polling one source.
+type PollResult struct {
+	Discovered  int
+	NotModified bool
+	Err         error
+	// freshFor is how long the source says it stays fresh (feed TTL,
+	// Cache-Control, Expires).
+	freshFor time.Duration
 }
 
-func (c *Crawler) pollSource(ctx context.Context, src store.Source) pollResult {
+// PollSource polls one source and records the outcome on it (health,
+// history, next check). A poll cut short by ctx is not recorded: the
+// source stays due.
+func (c *Crawler) PollSource(ctx context.Context, src store.Source) PollResult {
 	log := c.log.With("source_id", src.ID, "outlet", src.OutletID, "kind", src.Kind, "url", src.URL)
 	start := c.now()
 	var (
-		res   pollResult
+		res   PollResult
 		check = store.Check{At: start}
 	)
 	switch src.Kind {
 	case store.SourceFeed:
 		res, check = c.pollFeed(ctx, src, check)
 	case store.SourceSitemap:
-		res, check = c.pollSitemap(ctx, src, check)
+		res, check = c.pollSitemap(ctx, src, check, log)
 	case store.SourceCrawl:
-		res, check = c.pollCrawl(ctx, src, check)
+		res = c.pollCrawl(ctx, src)
+	case store.SourceArchive:
+		res = c.pollArchive(ctx, src, log)
 	default:
-		res.err = fmt.Errorf("crawler: source kind %q is not polled", src.Kind)
+		res.Err = fmt.Errorf("crawler: source kind %q is not polled", src.Kind)
 	}
-	if errors.Is(res.err, context.Canceled) && ctx.Err() != nil {
+	if ctx.Err() != nil {
 		return res // shutting down: the source stays due
 	}
-	check.Err = res.err
-	check.NextCheckAt = c.nextCheck(src, res.err, start)
+	check.Err = res.Err
+	check.Discovered = res.Discovered
+	check.NextCheckAt = start.Add(c.nextInterval(src, res))
 	if err := c.st.SourceChecked(context.WithoutCancel(ctx), src.ID, check); err != nil {
 		log.Error("recording source check", "err", err)
-		if res.err == nil {
-			res.err = err
+		if res.Err == nil {
+			res.Err = err
 		}
 	}
-	if res.err != nil {
-		log.Warn("source failed", "err", res.err, "consecutive_failures", src.ConsecutiveFailures+1)
+	if res.Err != nil {
+		log.Warn("source failed", "err", res.Err, "consecutive_failures", src.ConsecutiveFailures+1,
+			"next_check_at", check.NextCheckAt)
 	} else {
-		log.Debug("source polled", "discovered", res.discovered, "not_modified", res.notModified)
+		log.Debug("source polled", "discovered", res.Discovered, "not_modified", res.NotModified,
+			"next_check_at", check.NextCheckAt)
 	}
 	return res
 }
 
-// nextCheck schedules a source: min_interval after a success, and
-// exponential backoff (capped at max_interval) after failures, never
-// before a Retry-After.
-func (c *Crawler) nextCheck(src store.Source, err error, now time.Time) time.Time {
+// nextInterval schedules a source: after a success, what the source asks
+// (feed TTL, Cache-Control, Expires) within [min_interval, max_interval];
+// after failures, exponential backoff capped at max_interval, never before
+// a Retry-After.
+func (c *Crawler) nextInterval(src store.Source, res PollResult) time.Duration {
 	minI, maxI := c.cfg.Crawler.MinInterval.D(), c.cfg.Crawler.MaxInterval.D()
-	if err == nil {
-		return now.Add(minI)
+	if res.Err == nil {
+		return Interval(minI, maxI, res.freshFor)
 	}
-	backoff := time.Duration(float64(minI) * math.Pow(2, float64(min(src.ConsecutiveFailures, 20))))
-	backoff = min(backoff, maxI)
+	var retryAfter time.Duration
 	var fe *FetchError
-	if errors.As(err, &fe) && fe.RetryAfter > backoff {
-		backoff = fe.RetryAfter
+	if errors.As(res.Err, &fe) {
+		retryAfter = fe.RetryAfter
 	}
-	return now.Add(backoff)
+	return Backoff(minI, maxI, src.ConsecutiveFailures, retryAfter)
 }
 
 func (c *Crawler) discover(ctx context.Context, src store.Source, entries []Entry, depth int) (int, error) {
@@ -194,171 +207,62 @@ func (c *Crawler) discover(ctx context.Context, src store.Source, entries []Entr
 		items = append(items, store.Discovered{URL: cu, OutletID: outlet, SourceID: src.ID, Depth: depth,
 			Title: e.Title, Description: e.Description, Published: e.Published, LastMod: e.LastMod})
 	}
-	n, err := c.st.Discover(ctx, items, c.now())
-	if err != nil {
-		return 0, err
+	if len(items) == 0 {
+		return 0, nil
 	}
-	return n, nil
+	return c.st.Discover(ctx, items, c.now())
 }
 
-func (c *Crawler) pollFeed(ctx context.Context, src store.Source, check store.Check) (pollResult, store.Check) {
+func (c *Crawler) pollFeed(ctx context.Context, src store.Source, check store.Check) (PollResult, store.Check) {
 	resp, err := c.client.Get(ctx, src.URL, Conditional{ETag: src.ETag, LastModified: src.LastModified})
 	if err != nil {
-		return pollResult{err: err}, check
+		return PollResult{Err: err}, check
 	}
 	check.ETag, check.LastModified = resp.ETag, resp.LastModified
+	fresh := cacheHint(resp.Header, resp.FetchedAt)
 	if resp.NotModified {
 		check.NotModified = true
-		return pollResult{notModified: true}, check
+		return PollResult{NotModified: true, freshFor: fresh}, check
 	}
-	feed, err := ParseFeed(resp.Body, resp.URL)
+	feed, err := ParseFeed(resp.Body, resp.Header.Get("Content-Type"), resp.URL)
 	if err != nil {
-		return pollResult{err: err}, check
+		return PollResult{Err: err}, check
 	}
 	n, err := c.discover(ctx, src, feed.Entries, 0)
-	return pollResult{discovered: n, err: err}, check
+	return PollResult{Discovered: n, Err: err, freshFor: max(fresh, feed.TTL)}, check
 }
 
-// maxSitemapDepth bounds nested sitemap indexes.
-const maxSitemapDepth = 4
+// FetchArticle fetches one article page. A page that is not HTML (a PDF,
+// an image) or is empty is an error.
+func (c *Crawler) FetchArticle(ctx context.Context, u string) (*Response, error) {
+	return c.client.FetchPage(ctx, u)
+}
 
-func (c *Crawler) pollSitemap(ctx context.Context, src store.Source, check store.Check) (pollResult, store.Check) {
-	resp, err := c.client.Get(ctx, src.URL, Conditional{ETag: src.ETag, LastModified: src.LastModified})
+// FetchPage fetches an HTML page: like Get, but a body that is not a page
+// (PDF, image, archive…) or is empty is an error.
+func (c *Client) FetchPage(ctx context.Context, u string) (*Response, error) {
+	resp, err := c.Get(ctx, u, Conditional{})
 	if err != nil {
-		return pollResult{err: err}, check
+		return nil, err
 	}
-	check.ETag, check.LastModified = resp.ETag, resp.LastModified
-	if resp.NotModified {
-		check.NotModified = true
-		return pollResult{notModified: true}, check
+	if ct := resp.Header.Get("Content-Type"); !pageType(ct) {
+		return nil, &FetchError{Kind: ErrKindNotHTML, URL: u, Msg: "not a web page (" + ct + ")"}
 	}
-	total := 0
-	seen := map[string]bool{src.URL: true}
-	var walk func(body []byte, u string, depth int) error
-	walk = func(body []byte, u string, depth int) error {
-		sm, err := ParseSitemap(body, u, c.cfg.Crawler.MaxBodyBytes)
-		if err != nil {
-			return err
-		}
-		n, err := c.discover(ctx, src, sm.Entries, 0)
-		if err != nil {
-			return err
-		}
-		total += n
-		if depth >= maxSitemapDepth {
-			return nil
-		}
-		var errs []error
-		for _, child := range sm.Children {
-			if seen[child.URL] {
-				continue
-			}
-			seen[child.URL] = true
-			r, err := c.client.Get(ctx, child.URL, Conditional{})
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			if err := walk(r.Body, r.URL, depth+1); err != nil {
-				errs = append(errs, err)
-			}
-		}
-		return errors.Join(errs...)
+	if len(strings.TrimSpace(string(resp.Body))) == 0 {
+		return nil, &FetchError{Kind: ErrKindParse, URL: u, Msg: "empty page"}
 	}
-	err = walk(resp.Body, resp.URL, 0)
-	return pollResult{discovered: total, err: err}, check
+	return resp, nil
 }
 
-// pollCrawl walks an outlet's sections from a seed with colly: links that
-// match crawl.allow become frontier URLs; pages are followed to max_depth.
-func (c *Crawler) pollCrawl(ctx context.Context, src store.Source, check store.Check) (pollResult, store.Check) {
-	outlet, ok := c.cfg.Outlet(src.OutletID)
-	if !ok {
-		return pollResult{err: fmt.Errorf("crawler: outlet %q is no longer configured", src.OutletID)}, check
+// pageType reports whether a Content-Type may hold an article page
+// (missing types are given the benefit of the doubt).
+func pageType(ct string) bool {
+	t := strings.ToLower(strings.TrimSpace(strings.Split(ct, ";")[0]))
+	switch {
+	case t == "", strings.HasPrefix(t, "text/"), t == "application/xhtml+xml", t == "application/xml":
+		return true
 	}
-	allow, err := compileAllow(outlet.Crawl.Allow)
-	if err != nil {
-		return pollResult{err: err}, check
-	}
-	col := c.collector(ctx)
-	col.MaxDepth = outlet.Crawl.MaxDepth + 1
-	var (
-		mu      sync.Mutex
-		entries []Entry
-		errs    []error
-	)
-	col.OnHTML("a[href]", func(e *colly.HTMLElement) {
-		link := e.Request.AbsoluteURL(e.Attr("href"))
-		if link == "" {
-			return
-		}
-		cu, err := Canonicalize(link)
-		if err != nil {
-			return
-		}
-		if _, same := c.OutletFor(cu); !same || c.hostsOutlet(cu) != src.OutletID {
-			return
-		}
-		if allow.match(cu) {
-			mu.Lock()
-			entries = append(entries, Entry{URL: cu, Title: strings.TrimSpace(e.Text)})
-			mu.Unlock()
-			return
-		}
-		if e.Request.Depth < col.MaxDepth {
-			_ = e.Request.Visit(cu) // errors: already visited, too deep, canceled
-		}
-	})
-	col.OnError(func(r *colly.Response, err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if r != nil && r.StatusCode != 0 && err != nil {
-			errs = append(errs, &FetchError{Kind: ErrKindStatus, URL: r.Request.URL.String(), Status: r.StatusCode,
-				Msg: http.StatusText(r.StatusCode), Err: err})
-			return
-		}
-		errs = append(errs, classify(src.URL, err))
-	})
-	if err := col.Visit(src.URL); err != nil {
-		errs = append(errs, classify(src.URL, err))
-	}
-	col.Wait()
-	n, derr := c.discover(ctx, src, dedupeEntries(entries), 1)
-	if derr != nil {
-		errs = append(errs, derr)
-	}
-	return pollResult{discovered: n, err: errors.Join(errs...)}, check
-}
-
-func (c *Crawler) hostsOutlet(u string) string {
-	id, _ := c.OutletFor(u)
-	return id
-}
-
-func dedupeEntries(in []Entry) []Entry {
-	seen := map[string]bool{}
-	out := in[:0]
-	for _, e := range in {
-		if !seen[e.URL] {
-			seen[e.URL] = true
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-// collector returns a colly collector that fetches through the client's
-// guard (robots.txt, politeness, body cap) and stops with ctx.
-func (c *Crawler) collector(ctx context.Context) *colly.Collector {
-	col := colly.NewCollector(
-		colly.StdlibContext(ctx),
-		colly.UserAgent(c.client.UserAgent()),
-		colly.IgnoreRobotsTxt(), // the guard checks robots.txt on every request
-		colly.MaxBodySize(0),    // the guard caps bodies, and fails instead of truncating
-	)
-	col.SetClient(c.client.HTTPClient())
-	col.SetRequestTimeout(c.cfg.Crawler.Timeout.D())
-	return col
+	return false
 }
 
 // Page is a fetched article page handed to the pipeline.
@@ -373,129 +277,190 @@ type Page struct {
 // Processor turns a fetched page into a stored article and returns its id.
 type Processor func(ctx context.Context, p *Page) (int64, error)
 
-// FetchArticle fetches one article page with colly through the guard.
-func (c *Crawler) FetchArticle(ctx context.Context, u string) (*Response, error) {
-	col := c.collector(ctx)
-	col.AllowURLRevisit = true
-	col.ParseHTTPErrorResponse = true
-	var (
-		out  *Response
-		ferr error
-	)
-	col.OnResponse(func(r *colly.Response) {
-		resp := &Response{URL: r.Request.URL.String(), Status: r.StatusCode, Header: cloneHeader(r.Headers), Body: r.Body}
-		if r.StatusCode < 200 || r.StatusCode > 299 {
-			ferr = statusError(u, &http.Response{StatusCode: r.StatusCode, Status: fmt.Sprintf("%d %s", r.StatusCode, http.StatusText(r.StatusCode)), Header: resp.Header})
-			return
-		}
-		out = resp
-	})
-	col.OnError(func(r *colly.Response, err error) {
-		if ferr != nil {
-			return
-		}
-		if r != nil && r.StatusCode >= 300 {
-			ferr = statusError(u, &http.Response{StatusCode: r.StatusCode, Status: fmt.Sprintf("%d %s", r.StatusCode, http.StatusText(r.StatusCode)), Header: cloneHeader(r.Headers)})
-			return
-		}
-		ferr = classify(u, err)
-	})
-	if err := col.Visit(u); err != nil && ferr == nil {
-		ferr = classify(u, err)
-	}
-	if ferr != nil {
-		return nil, ferr
-	}
-	if out == nil {
-		return nil, &FetchError{Kind: ErrKindNetwork, URL: u, Msg: "no response"}
-	}
-	if len(strings.TrimSpace(string(out.Body))) == 0 {
-		return nil, &FetchError{Kind: ErrKindParse, URL: u, Msg: "empty page"}
-	}
-	return out, nil
+// fetchResult is one frontier URL's outcome.
+type fetchResult struct {
+	host  string
+	saved bool
+	err   error
 }
 
-func cloneHeader(h *http.Header) http.Header {
-	if h == nil {
-		return http.Header{}
-	}
-	return h.Clone()
-}
-
-// FetchPending fetches due frontier URLs (until none is due) with
-// cfg.Crawler.Concurrency workers and hands each page to proc. progress, if
-// set, is called after each URL with the counts so far.
+// FetchPending fetches due frontier URLs until none is due, and hands each
+// page to proc. At most cfg.Crawler.Concurrency fetches run at once and at
+// most per_host_concurrency per host; a host still waiting out its delay
+// is passed over for another, so one slow or large site does not hold the
+// others back. progress, if set, is called after each URL with the counts
+// so far. Each URL is tried at most once per call.
 func (c *Crawler) FetchPending(ctx context.Context, proc Processor, progress func(done, total int)) (Stats, error) {
+	return c.FetchPendingOf(ctx, "", proc, progress)
+}
+
+// FetchPendingOf is FetchPending for one outlet's URLs (all when outletID
+// is empty).
+func (c *Crawler) FetchPendingOf(ctx context.Context, outletID string, proc Processor, progress func(done, total int)) (Stats, error) {
+	conc := max(c.cfg.Crawler.Concurrency, 1)
+	perHost := max(c.cfg.Crawler.PerHostConcurrency, 1)
+	total, err := c.st.PendingDue(ctx, c.now(), outletID)
+	if err != nil {
+		return Stats{}, err
+	}
 	var (
-		st       Stats
-		done     atomic.Int64
-		total    int
-		inflight = map[string]bool{}
+		st        Stats
+		seen      = map[string]bool{}
+		queues    = map[string][]store.FrontierItem{}
+		order     []string // hosts with queued URLs, served in turn
+		next      int      // where the next turn starts in order
+		active    = map[string]int{}
+		running   int
+		queued    int
+		done      int
+		exhausted bool
+		results   = make(chan fetchResult, conc)
 	)
-	for {
-		items, err := c.st.Due(ctx, 500, c.now())
+	refill := func() error {
+		items, err := c.st.DueFair(ctx, c.now(), 1000, 100, outletID)
 		if err != nil {
-			return st, err
+			return err
 		}
-		var batch []store.FrontierItem
+		added := 0
 		for _, it := range items {
-			if !inflight[it.URL] {
-				inflight[it.URL] = true
-				batch = append(batch, it)
+			if seen[it.URL] {
+				continue
+			}
+			seen[it.URL] = true
+			h := Host(it.URL)
+			if len(queues[h]) == 0 {
+				order = append(order, h)
+			}
+			queues[h] = append(queues[h], it)
+			added++
+		}
+		queued += added
+		exhausted = added == 0
+		total = max(total, done+running+queued)
+		return nil
+	}
+	var loopErr error
+	for {
+		if ctx.Err() != nil {
+			break
+		}
+		if queued < conc*4 && (!exhausted || (queued == 0 && running == 0)) {
+			if err := refill(); err != nil {
+				loopErr = err
+				break
+			}
+			if queued == 0 && running == 0 {
+				break // nothing more is due
 			}
 		}
-		if len(batch) == 0 {
-			return st, nil
-		}
-		total += len(batch)
-		var (
-			mu sync.Mutex
-			wg sync.WaitGroup
-		)
-		work := make(chan store.FrontierItem)
-		for i := 0; i < c.cfg.Crawler.Concurrency; i++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for it := range work {
-					saved, err := c.fetchOne(ctx, it, proc)
-					mu.Lock()
-					if err != nil {
-						st.FetchErrors++
-					} else {
-						st.Fetched++
-						if saved {
-							st.ArticlesSaved++
-						}
-					}
-					mu.Unlock()
-					n := done.Add(1)
-					if progress != nil {
-						progress(int(n), total)
-					}
+		// Start what may start: hosts in turn, skipping those at their
+		// limit or still waiting out their delay.
+		now := time.Now()
+		var wake time.Time
+		for running < conc && len(order) > 0 {
+			started := false
+			for i := 0; i < len(order) && running < conc; i++ {
+				h := order[(next+i)%len(order)]
+				if len(queues[h]) == 0 || active[h] >= perHost {
+					continue
 				}
-			}()
-		}
-	feed:
-		for _, it := range batch {
-			select {
-			case work <- it:
-			case <-ctx.Done():
-				break feed
+				if ready := c.client.guard.polite.readyAt(h); ready.After(now) {
+					if wake.IsZero() || ready.Before(wake) {
+						wake = ready
+					}
+					continue
+				}
+				it := queues[h][0]
+				queues[h] = queues[h][1:]
+				active[h]++
+				running++
+				queued--
+				started = true
+				next = (next + i + 1) % len(order)
+				go func(h string, it store.FrontierItem) {
+					saved, err := c.fetchOne(ctx, it, proc)
+					results <- fetchResult{host: h, saved: saved, err: err}
+				}(h, it)
+			}
+			// Drop hosts with nothing left to start.
+			kept := order[:0]
+			for _, h := range order {
+				if len(queues[h]) > 0 {
+					kept = append(kept, h)
+				} else {
+					delete(queues, h)
+				}
+			}
+			order = kept
+			if len(order) > 0 {
+				next %= len(order)
+			} else {
+				next = 0
+			}
+			if !started {
+				break
 			}
 		}
-		close(work)
-		wg.Wait()
-		if err := ctx.Err(); err != nil {
-			return st, fmt.Errorf("crawler: %w", err)
+		if running == 0 && queued == 0 && exhausted {
+			continue // one more look at the frontier, then stop
 		}
+		var timer *time.Timer
+		var timerC <-chan time.Time
+		if !wake.IsZero() && running < conc {
+			timer = time.NewTimer(max(time.Until(wake), time.Millisecond))
+			timerC = timer.C
+		}
+		select {
+		case r := <-results:
+			c.countResult(&st, r)
+			active[r.host]--
+			running--
+			done++
+			if progress != nil {
+				progress(done, total)
+			}
+		case <-timerC:
+		case <-ctx.Done():
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+	}
+	for running > 0 { // let the fetches under way finish (they stop with ctx)
+		r := <-results
+		c.countResult(&st, r)
+		running--
+		done++
+		if progress != nil {
+			progress(done, total)
+		}
+	}
+	if loopErr != nil {
+		return st, loopErr
+	}
+	if err := ctx.Err(); err != nil {
+		return st, fmt.Errorf("crawler: %w", err)
+	}
+	return st, nil
+}
+
+func (c *Crawler) countResult(st *Stats, r fetchResult) {
+	if r.err != nil {
+		st.FetchErrors++
+		return
+	}
+	st.Fetched++
+	if r.saved {
+		st.ArticlesSaved++
 	}
 }
 
 // fetchOne fetches a frontier URL and processes it, recording the outcome
-// on the frontier. Transient failures retry later with backoff.
+// on the frontier. Transient failures retry later with backoff; 404 and
+// 410 mark the URL gone, robots.txt skipped, other permanent failures
+// failed.
 func (c *Crawler) fetchOne(ctx context.Context, it store.FrontierItem, proc Processor) (bool, error) {
-	log := c.log.With("url", it.URL, "outlet", it.OutletID)
+	log := c.log.With("url", it.URL, "outlet", it.OutletID, "source_id", it.SourceID)
 	resp, err := c.FetchArticle(ctx, it.URL)
 	if err == nil {
 		var html []byte
@@ -517,13 +482,13 @@ func (c *Crawler) fetchOne(ctx context.Context, it store.FrontierItem, proc Proc
 		return false, err // shutting down: the URL stays pending
 	}
 	state := store.StatePending
-	var fe *FetchError
 	retry := c.now().Add(c.cfg.Crawler.MinInterval.D() * time.Duration(1<<min(it.Attempts, 8)))
+	var fe *FetchError
 	if errors.As(err, &fe) {
 		switch {
 		case fe.Kind == ErrKindStatus && (fe.Status == 404 || fe.Status == 410):
 			state = store.StateGone
-		case fe.Kind == ErrKindRobots:
+		case fe.Kind == ErrKindRobots || fe.Kind == ErrKindNotHTML:
 			state = store.StateSkipped
 		case fe.Permanent():
 			state = store.StateFailed
@@ -535,10 +500,25 @@ func (c *Crawler) fetchOne(ctx context.Context, it store.FrontierItem, proc Proc
 	if state == store.StateSkipped || state == store.StateGone {
 		log.Info("article not fetched", "err", err, "state", state)
 	} else {
-		log.Warn("article fetch failed", "err", err, "state", state)
+		log.Warn("article fetch failed", "err", err, "state", state, "attempts", it.Attempts+1)
 	}
 	if ferr := c.st.Failed(context.WithoutCancel(ctx), it.URL, err.Error(), state, retry, max(c.cfg.Crawler.MaxRetries, 1)); ferr != nil {
 		return false, errors.Join(err, ferr)
 	}
 	return false, err
+}
+
+// sameSite reports whether u belongs to the outlet.
+func (c *Crawler) sameOutlet(u, outletID string) bool {
+	id, ok := c.OutletFor(u)
+	return ok && id == outletID
+}
+
+// origin returns scheme://host of u.
+func origin(u string) string {
+	pu, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	return pu.Scheme + "://" + pu.Host
 }

@@ -34,24 +34,42 @@ func newRobotsCache(c *Client) *robotsCache {
 
 func (r *robotsCache) entry(ctx context.Context, u *url.URL) (*robotsEntry, error) {
 	key := u.Scheme + "://" + u.Host
-	r.mu.Lock()
-	e, ok := r.m[key]
-	if ok && !e.expires.IsZero() && time.Now().After(e.expires) {
-		ok = false
-	}
-	if !ok {
-		e = &robotsEntry{once: make(chan struct{})}
-		r.m[key] = e
+	for {
+		r.mu.Lock()
+		e, ok := r.m[key]
+		if ok && e.ready() && time.Now().After(e.expires) {
+			ok = false
+		}
+		if !ok {
+			e = &robotsEntry{once: make(chan struct{})}
+			r.m[key] = e
+			r.mu.Unlock()
+			r.load(ctx, u, e)
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			return e, nil
+		}
 		r.mu.Unlock()
-		r.load(ctx, u, e)
+		select {
+		case <-e.once:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if time.Now().After(e.expires) {
+			continue // its loader was canceled: load it again
+		}
 		return e, nil
 	}
-	r.mu.Unlock()
+}
+
+// ready reports whether the entry is loaded.
+func (e *robotsEntry) ready() bool {
 	select {
 	case <-e.once:
-		return e, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
+		return true
+	default:
+		return false
 	}
 }
 
@@ -74,8 +92,12 @@ func (r *robotsCache) load(ctx context.Context, u *url.URL, e *robotsEntry) {
 		e.expires = time.Now().Add(robotsTTL)
 		return
 	}
-	// Unreachable or unreadable robots.txt: allow, and look again soon.
 	e.data = nil
+	if ctx.Err() != nil {
+		e.expires = time.Now().Add(-time.Second) // canceled: the next request loads it again
+		return
+	}
+	// Unreachable or unreadable robots.txt: allow, and look again soon.
 	e.expires = time.Now().Add(robotsErrorTTL)
 }
 
@@ -95,6 +117,19 @@ func (r *robotsCache) allowed(ctx context.Context, u *url.URL, ua string) (bool,
 		path += "?" + u.RawQuery
 	}
 	return e.data.TestAgent(path, ua), nil
+}
+
+// sitemaps returns the Sitemap: lines of the robots.txt of u's site
+// (fetching it if needed).
+func (r *robotsCache) sitemaps(ctx context.Context, u *url.URL) ([]string, error) {
+	e, err := r.entry(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	if e.data == nil {
+		return nil, nil
+	}
+	return append([]string(nil), e.data.Sitemaps...), nil
 }
 
 // delay returns the host's robots.txt crawl-delay, when known.

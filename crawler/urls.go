@@ -46,8 +46,14 @@ func Canonicalize(raw string) (string, error) {
 		port = ""
 	}
 	host = strings.TrimSuffix(host, ".")
+	if host == "" {
+		return "", fmt.Errorf("crawler: canonical url %q: no host", raw)
+	}
 	if strings.HasPrefix(host, "amp.") {
 		host = "www." + strings.TrimPrefix(host, "amp.")
+	}
+	if strings.Contains(host, ":") { // IPv6
+		host = "[" + host + "]"
 	}
 	if port != "" {
 		u.Host = host + ":" + port
@@ -63,7 +69,7 @@ func Canonicalize(raw string) (string, error) {
 	case strings.HasSuffix(p, "/amp/"):
 		p = strings.TrimSuffix(p, "amp/")
 	case strings.HasSuffix(p, "/amp"):
-		p = strings.TrimSuffix(p, "amp")
+		p = strings.TrimSuffix(p, "/amp")
 	case strings.HasSuffix(p, ".amp"):
 		p = strings.TrimSuffix(p, ".amp")
 	case strings.HasSuffix(p, ".amp.html"):

@@ -7,26 +7,34 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
 
 	"github.com/cner/veille/internal/model"
 )
 
 // Index is the clippings' search index. It is safe for concurrent use.
 type Index struct {
-	idx bleve.Index
-	loc *time.Location
+	path     string
+	idx      bleve.Index
+	loc      *time.Location
+	analyzer analysis.Analyzer // of title and text, for parsing queries
 }
 
-const versionKey = "veille_mapping_version"
+const (
+	versionKey    = "veille_mapping_version"
+	generationKey = "veille_generation"
+)
 
 // ErrStale means the index on disk was built with another mapping.
 var ErrStale = errors.New("index: built by another version of veille: run veille reindex")
 
 // Open opens the index at path, creating it when absent. loc is the zone of
-// yearly counts.
+// the year and month fields. An index built with another MappingVersion
+// gives ErrStale.
 func Open(path string, loc *time.Location) (*Index, error) {
 	if loc == nil {
 		loc = time.UTC
@@ -34,20 +42,8 @@ func Open(path string, loc *time.Location) (*Index, error) {
 	idx, err := bleve.Open(path)
 	switch {
 	case errors.Is(err, bleve.ErrorIndexPathDoesNotExist):
-		m, merr := newMapping()
-		if merr != nil {
-			return nil, merr
-		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, fmt.Errorf("index: %w", err)
-		}
-		idx, err = bleve.New(path, m)
-		if err != nil {
-			return nil, fmt.Errorf("index: creating %s: %w", path, err)
-		}
-		if err := idx.SetInternal([]byte(versionKey), []byte(MappingVersion)); err != nil {
-			idx.Close()
-			return nil, fmt.Errorf("index: %w", err)
+		if idx, err = create(path); err != nil {
+			return nil, err
 		}
 	case err != nil:
 		return nil, fmt.Errorf("index: opening %s: %w", path, err)
@@ -62,7 +58,128 @@ func Open(path string, loc *time.Location) (*Index, error) {
 			return nil, ErrStale
 		}
 	}
-	return &Index{idx: idx, loc: loc}, nil
+	ix := &Index{path: path, loc: loc}
+	if err := ix.attach(idx); err != nil {
+		return nil, err
+	}
+	return ix, nil
+}
+
+func (ix *Index) attach(idx bleve.Index) error {
+	a := idx.Mapping().AnalyzerNamed(frenchFolded)
+	if a == nil {
+		idx.Close()
+		return fmt.Errorf("index: %s: analyzer %s missing: %w", ix.path, frenchFolded, ErrStale)
+	}
+	ix.idx, ix.analyzer = idx, a
+	return nil
+}
+
+// create makes a new, empty index at path.
+func create(path string) (bleve.Index, error) {
+	m, err := newMapping()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("index: %w", err)
+	}
+	idx, err := bleve.New(path, m)
+	if err != nil {
+		return nil, fmt.Errorf("index: creating %s: %w", path, err)
+	}
+	if err := idx.SetInternal([]byte(versionKey), []byte(MappingVersion)); err != nil {
+		idx.Close()
+		return nil, fmt.Errorf("index: %w", err)
+	}
+	// A new index has a new generation: the store, seeing another
+	// generation than the one it indexed into, indexes everything again.
+	gen := strconv.FormatInt(time.Now().UnixNano(), 36)
+	if err := idx.SetInternal([]byte(generationKey), []byte(gen)); err != nil {
+		idx.Close()
+		return nil, fmt.Errorf("index: %w", err)
+	}
+	return idx, nil
+}
+
+// Reset replaces the index with a new, empty one (a rebuild): the index
+// sync then indexes every clipping again. Searches must not run meanwhile.
+func (ix *Index) Reset() error {
+	if err := ix.idx.Close(); err != nil {
+		return fmt.Errorf("index: close: %w", err)
+	}
+	if err := Remove(ix.path); err != nil {
+		return err
+	}
+	idx, err := create(ix.path)
+	if err != nil {
+		return err
+	}
+	return ix.attach(idx)
+}
+
+// Path is where the index lives.
+func (ix *Index) Path() string { return ix.path }
+
+// Generation identifies this index: it changes whenever the index is
+// created anew (first start, rebuild, lost or deleted directory).
+func (ix *Index) Generation() (string, error) {
+	v, err := ix.idx.GetInternal([]byte(generationKey))
+	if err != nil {
+		return "", fmt.Errorf("index: generation: %w", err)
+	}
+	if len(v) == 0 {
+		// An index of the first versions: give it one now.
+		v = []byte(strconv.FormatInt(time.Now().UnixNano(), 36))
+		if err := ix.idx.SetInternal([]byte(generationKey), v); err != nil {
+			return "", fmt.Errorf("index: generation: %w", err)
+		}
+	}
+	return string(v), nil
+}
+
+// EachID calls fn with the clipping id of every document in the index, in
+// no particular order.
+func (ix *Index) EachID(ctx context.Context, fn func(id int64) error) error {
+	adv, err := ix.idx.Advanced()
+	if err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return fmt.Errorf("index: reader: %w", err)
+	}
+	defer r.Close()
+	all, err := r.DocIDReaderAll()
+	if err != nil {
+		return fmt.Errorf("index: reader: %w", err)
+	}
+	defer all.Close()
+	for n := 0; ; n++ {
+		if n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("index: %w", err)
+			}
+		}
+		iid, err := all.Next()
+		if err != nil {
+			return fmt.Errorf("index: reading ids: %w", err)
+		}
+		if iid == nil {
+			return nil
+		}
+		ext, err := r.ExternalID(iid)
+		if err != nil {
+			return fmt.Errorf("index: reading ids: %w", err)
+		}
+		id, err := strconv.ParseInt(ext, 10, 64)
+		if err != nil {
+			return fmt.Errorf("index: document id %q: %w", ext, err)
+		}
+		if err := fn(id); err != nil {
+			return err
+		}
+	}
 }
 
 // Remove deletes the index at path (for a rebuild).
@@ -95,9 +212,8 @@ type document struct {
 	Kind       []string  `json:"kind"`
 	Lang       string    `json:"lang,omitempty"`
 	Year       string    `json:"year"`
-	Story      string    `json:"story"`
-	Published  time.Time `json:"published,omitzero"`
-	FirstSeen  time.Time `json:"first_seen"`
+	Month      string    `json:"month"`
+	Alias      []string  `json:"alias,omitempty"`
 	Date       time.Time `json:"date"`
 	URL        string    `json:"url"`
 }
@@ -118,12 +234,54 @@ func (ix *Index) toDocument(c *model.Clipping) document {
 		Kind:       c.EntityKindsMentioned(),
 		Lang:       c.Lang,
 		Year:       strconv.Itoa(c.Date().In(ix.loc).Year()),
-		Story:      strconv.FormatUint(c.Simhash>>48, 16),
-		Published:  c.Published,
-		FirstSeen:  c.FirstSeen,
+		Month:      c.Date().In(ix.loc).Format("2006-01"),
+		Alias:      aliasValues(c),
 		Date:       c.Date(),
 		URL:        c.URL,
 	}
+}
+
+// aliasValues are the spellings under which the clipping's entities were
+// found, normalized (see Normalize), so that a search for "DEV&CO",
+// "Dév&co" or "DEV&CO22" finds them as written even though the text
+// analyzer splits words on "&": the watch-list alias ("dev&co", "forum
+// dev&co"), the words as the article wrote them ("forum dev&co23"), each
+// word of those that joins letters with "&", "'" or "-" ("dev&co23"), and
+// that word without an edition number ("dev&co").
+func aliasValues(c *model.Clipping) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(v string) {
+		if v != "" && !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	for _, m := range c.Mentions {
+		for _, s := range []string{m.Alias, m.Matched} {
+			n := Normalize(s)
+			add(n)
+			add(trimEdition(n))
+			for _, w := range strings.Fields(n) {
+				if strings.ContainsAny(w, "&'-") {
+					add(w)
+					add(trimEdition(w))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// trimEdition removes an edition number ("dev&co22" → "dev&co"), when
+// what precedes it is not a number itself.
+func trimEdition(s string) string {
+	t := strings.TrimRight(s, "0123456789")
+	t = strings.TrimRight(t, " ")
+	if t == "" || len(t) == len(s) || strings.IndexFunc(t[len(t)-1:], func(r rune) bool { return r >= '0' && r <= '9' }) >= 0 {
+		return s
+	}
+	return t
 }
 
 // Apply indexes the given clippings and removes the given ids, in one batch.

@@ -10,7 +10,7 @@ import (
 	"github.com/cner/veille/internal/model"
 )
 
-func openIndex(t *testing.T) *Index {
+func openIndex(t testing.TB) *Index {
 	t.Helper()
 	ix, err := Open(filepath.Join(t.TempDir(), "index.bleve"), time.UTC)
 	if err != nil {

@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,9 +23,9 @@ type Query struct {
 	Entity   string
 	Kind     string
 	Sort     string // "date" (newest first, the default) or "relevance"
-	Size     int    // hits per page (default 20)
+	Size     int    // hits per page (default 20, at most 1000; negative: none, for counts)
 	Offset   int
-	Facets   bool // compute facet counts by outlet, scope, entity, kind, year
+	Facets   bool // compute facet counts by outlet, scope, entity, kind, year, month
 }
 
 // Hit is one clipping found.
@@ -51,17 +52,31 @@ type FacetCount struct {
 
 // Results is a page of hits.
 type Results struct {
-	Total  uint64                  `json:"total"`
-	Hits   []Hit                   `json:"hits"`
-	Facets map[string][]FacetCount `json:"facets,omitempty"`
-	Took   time.Duration           `json:"took_ns"`
+	Total uint64 `json:"total"`
+	// TotalCapped says Total is a lower bound: more hits than CountCap
+	// (date-sorted searches without facets stop counting there).
+	TotalCapped bool                    `json:"total_capped,omitempty"`
+	Hits        []Hit                   `json:"hits"`
+	Facets      map[string][]FacetCount `json:"facets,omitempty"`
+	Took        time.Duration           `json:"took_ns"`
 }
 
 // Search runs q.
+//
+// Sorted by date (the default), the first pages are read month by month,
+// newest first: sorting a month's hits by date is cheap, sorting all the
+// hits of a common word in a million clippings is not. The total (and the
+// facets) come from one count over all hits, without scores.
 func (ix *Index) Search(ctx context.Context, q Query) (*Results, error) {
 	req, err := ix.request(q)
 	if err != nil {
 		return nil, err
+	}
+	if (q.Sort == "" || q.Sort == "date") && req.Size > 0 && req.From+req.Size <= slicedDepth {
+		return ix.searchByMonth(ctx, q, req)
+	}
+	if q.Sort == "" || q.Sort == "date" {
+		req.Score = "none"
 	}
 	res, err := ix.idx.SearchInContext(ctx, req)
 	if err != nil {
@@ -72,17 +87,192 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Results, error) {
 		out.Hits = append(out.Hits, toHit(h))
 	}
 	if q.Facets {
-		out.Facets = map[string][]FacetCount{}
-		for name, f := range res.Facets {
-			var counts []FacetCount
-			if f.Terms != nil {
-				for _, t := range f.Terms.Terms() {
-					counts = append(counts, FacetCount{Key: t.Term, Count: t.Count})
-				}
+		out.Facets = facetCounts(res)
+	}
+	return out, nil
+}
+
+// slicedDepth is how deep (offset + size) date-sorted pages are read month
+// by month; deeper pages sort every hit.
+const slicedDepth = 500
+
+// slicedMonths is how many months are searched one by one before the rest
+// of the period is searched at once (a rare word has few hits to sort).
+const slicedMonths = 6
+
+func facetCounts(res *bleve.SearchResult) map[string][]FacetCount {
+	out := map[string][]FacetCount{}
+	for name, f := range res.Facets {
+		counts := []FacetCount{}
+		if f.Terms != nil {
+			for _, t := range f.Terms.Terms() {
+				counts = append(counts, FacetCount{Key: t.Term, Count: t.Count})
 			}
-			out.Facets[name] = counts
+		}
+		out[name] = counts
+	}
+	return out
+}
+
+// searchByMonth answers a date-sorted page: the count (and facets) over all
+// hits, then hits from the newest months until the page is full.
+func (ix *Index) searchByMonth(ctx context.Context, q Query, req *bleve.SearchRequest) (*Results, error) {
+	start := time.Now()
+	out := &Results{}
+	if q.Facets {
+		count := *req
+		count.Size, count.From, count.Highlight, count.Fields, count.Sort = 0, 0, nil, nil, nil
+		count.Score = "none"
+		res, err := ix.idx.SearchInContext(ctx, &count)
+		if err != nil {
+			return nil, fmt.Errorf("index: search: %w", err)
+		}
+		out.Total, out.Facets = res.Total, facetCounts(res)
+	} else {
+		n, capped, err := ix.countUpTo(ctx, req.Query, CountCap)
+		if err != nil {
+			return nil, err
+		}
+		out.Total, out.TotalCapped = n, capped
+	}
+	need := req.From + req.Size
+	if out.Total == 0 {
+		out.Took = time.Since(start)
+		return out, nil
+	}
+	months, err := ix.months()
+	if err != nil {
+		return nil, err
+	}
+	var hits []*search.DocumentMatch
+	page := func(extra query.Query) error {
+		r := *req
+		r.Query = bleve.NewConjunctionQuery(req.Query, extra)
+		r.From, r.Size = 0, need-len(hits)
+		r.Score = "none"
+		res, err := ix.idx.SearchInContext(ctx, &r)
+		if err != nil {
+			return fmt.Errorf("index: search: %w", err)
+		}
+		hits = append(hits, res.Hits...)
+		return nil
+	}
+	if !q.From.IsZero() || !q.To.IsZero() {
+		var in []string
+		for _, m := range months {
+			t, err := time.ParseInLocation("2006-01", m, ix.loc)
+			if err != nil {
+				continue
+			}
+			if (q.To.IsZero() || t.Before(q.To)) && (q.From.IsZero() || t.AddDate(0, 1, 0).After(q.From)) {
+				in = append(in, m)
+			}
+		}
+		months = in
+	}
+	for i, m := range months {
+		if len(hits) >= need || (!out.TotalCapped && uint64(len(hits)) >= out.Total) {
+			break
+		}
+		if i == slicedMonths {
+			// The rest of the period at once.
+			t, err := time.ParseInLocation("2006-01", m, ix.loc)
+			if err != nil {
+				return nil, fmt.Errorf("index: month %q: %w", m, err)
+			}
+			if err := page(dateRangeQuery(time.Time{}, t.AddDate(0, 1, 0))); err != nil {
+				return nil, err
+			}
+			break
+		}
+		tq := bleve.NewTermQuery(m)
+		tq.SetField("month")
+		if err := page(tq); err != nil {
+			return nil, err
 		}
 	}
+	if len(hits) > need {
+		hits = hits[:need]
+	}
+	for i := req.From; i < len(hits); i++ {
+		out.Hits = append(out.Hits, toHit(hits[i]))
+	}
+	out.Took = time.Since(start)
+	return out, nil
+}
+
+// CountCap is how many hits a date-sorted search counts when no facets are
+// asked for: beyond it the total is "more than CountCap" (Results.
+// TotalCapped). Counting every hit of a common phrase in a million
+// clippings takes seconds; exact totals come from the store's counts, or
+// from a search with facets.
+const CountCap = 10000
+
+// countUpTo counts the hits of q, stopping at limit.
+func (ix *Index) countUpTo(ctx context.Context, q query.Query, limit int) (uint64, bool, error) {
+	adv, err := ix.idx.Advanced()
+	if err != nil {
+		return 0, false, fmt.Errorf("index: %w", err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return 0, false, fmt.Errorf("index: reader: %w", err)
+	}
+	defer r.Close()
+	s, err := q.Searcher(ctx, r, ix.idx.Mapping(), search.SearcherOptions{Score: "none"})
+	if err != nil {
+		return 0, false, fmt.Errorf("index: search: %w", err)
+	}
+	defer s.Close()
+	sctx := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0)}
+	var n uint64
+	for {
+		if n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return n, false, fmt.Errorf("index: search: %w", err)
+			}
+		}
+		if n >= uint64(limit) {
+			// One more tells whether there is more.
+			dm, err := s.Next(sctx)
+			if err != nil {
+				return n, false, fmt.Errorf("index: search: %w", err)
+			}
+			return n, dm != nil, nil
+		}
+		dm, err := s.Next(sctx)
+		if err != nil {
+			return n, false, fmt.Errorf("index: search: %w", err)
+		}
+		if dm == nil {
+			return n, false, nil
+		}
+		n++
+		sctx.DocumentMatchPool.Put(dm)
+	}
+}
+
+// months lists the months holding clippings, newest first.
+func (ix *Index) months() ([]string, error) {
+	d, err := ix.idx.FieldDict("month")
+	if err != nil {
+		return nil, fmt.Errorf("index: months: %w", err)
+	}
+	defer d.Close()
+	var out []string
+	for {
+		e, err := d.Next()
+		if err != nil {
+			return nil, fmt.Errorf("index: months: %w", err)
+		}
+		if e == nil {
+			break
+		}
+		if e.Count > 0 {
+			out = append(out, e.Term)
+		}
+	}
+	slices.Reverse(out)
 	return out, nil
 }
 
@@ -91,7 +281,7 @@ func (ix *Index) request(q Query) (*bleve.SearchRequest, error) {
 	if strings.TrimSpace(q.Text) == "" {
 		must = append(must, bleve.NewMatchAllQuery())
 	} else {
-		tq, err := ParseQuery(q.Text)
+		tq, err := parseQuery(q.Text, ix.loc, ix.analyzer)
 		if err != nil {
 			return nil, err
 		}
@@ -110,13 +300,13 @@ func (ix *Index) request(q Query) (*bleve.SearchRequest, error) {
 	term("entity", q.Entity)
 	term("kind", q.Kind)
 	if !q.From.IsZero() || !q.To.IsZero() {
-		incl, excl := true, false
-		dr := bleve.NewDateRangeInclusiveQuery(q.From, q.To, &incl, &excl)
-		dr.SetField("date")
-		must = append(must, dr)
+		must = append(must, dateRangeQuery(q.From, q.To))
 	}
 	size := q.Size
-	if size <= 0 {
+	switch {
+	case size < 0: // counts only
+		size = 0
+	case size == 0:
 		size = 20
 	}
 	if size > 1000 {
@@ -138,16 +328,27 @@ func (ix *Index) request(q Query) (*bleve.SearchRequest, error) {
 		return nil, fmt.Errorf("index: sort %q: not date or relevance", q.Sort)
 	}
 	if q.Facets {
-		for _, f := range []string{"outlet", "scope", "entity", "kind", "year"} {
-			req.AddFacet(f, bleve.NewFacetRequest(f, 100))
+		for _, f := range FacetFields() {
+			req.AddFacet(f, bleve.NewFacetRequest(f, 1000))
 		}
 	}
 	return req, nil
 }
 
-// ParseQuery turns the user's query into a bleve query.
-func ParseQuery(s string) (query.Query, error) {
-	return bleve.NewQueryStringQuery(s), nil
+// FacetFields are the fields Search counts by when Query.Facets is set:
+// the breakdowns of the store's counts.
+func FacetFields() []string { return []string{"outlet", "scope", "entity", "kind", "year", "month"} }
+
+// Counts is the total and the facet counts of q without hits: the index's
+// answer to what the store's counts answer (tests and veille check prove
+// they agree).
+func (ix *Index) Counts(ctx context.Context, q Query) (uint64, map[string][]FacetCount, error) {
+	q.Size, q.Offset, q.Facets = -1, 0, true
+	res, err := ix.Search(ctx, q)
+	if err != nil {
+		return 0, nil, err
+	}
+	return res.Total, res.Facets, nil
 }
 
 func toHit(h *search.DocumentMatch) Hit {
@@ -177,8 +378,35 @@ func toHit(h *search.DocumentMatch) Hit {
 			}
 		}
 	}
-	for _, f := range []string{"text", "title"} {
-		hit.Fragments = append(hit.Fragments, h.Fragments[f]...)
+	// Fragments with a match first, text before title.
+	for _, marked := range []bool{true, false} {
+		for _, f := range []string{"text", "title"} {
+			for _, frag := range h.Fragments[f] {
+				if strings.Contains(frag, "<mark>") == marked {
+					hit.Fragments = append(hit.Fragments, wholeWords(frag))
+				}
+			}
+		}
 	}
 	return hit
+}
+
+// ellipsis is what the highlighter puts where a fragment cuts the text.
+const ellipsis = "…"
+
+// wholeWords drops the partial words at the cut ends of a fragment
+// ("…é général du CNER" → "…général du CNER"), never a mark or an escape.
+func wholeWords(f string) string {
+	const most = 24 // bytes: longer, it is no partial word
+	if rest, ok := strings.CutPrefix(f, ellipsis); ok {
+		if i := strings.IndexByte(rest, ' '); i > 0 && i < most && !strings.ContainsAny(rest[:i], "<>&") {
+			f = ellipsis + rest[i+1:]
+		}
+	}
+	if body, ok := strings.CutSuffix(f, ellipsis); ok {
+		if i := strings.LastIndexByte(body, ' '); i >= 0 && len(body)-i < most && !strings.ContainsAny(body[i:], "<>&") {
+			f = body[:i] + " " + ellipsis
+		}
+	}
+	return f
 }

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
+	"flag"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/cner/veille/config"
+	"github.com/cner/veille/internal/model"
 	"github.com/cner/veille/internal/report"
 	"github.com/cner/veille/internal/store"
 )
@@ -16,8 +18,9 @@ func countCmd() command {
 	return command{
 		name:    "count",
 		summary: "compte les retombées d'une période (la phrase du rapport d'activité)",
-		usage:   "count [--year 2021 | --from DATE --to DATE] [--scope national] [--outlet ID] [--entity ID] [--kind KIND] [--by outlet|entity|month|scope|kind|year] [--json|--csv]",
-		run:     runCount,
+		usage: "count [--year 2021 | --from DATE --to DATE] [--scope national] [--outlet ID] [--entity ID] [--kind KIND] " +
+			"[--by outlet|entity|month|scope|kind|year] [--unique-stories] [--json|--csv]",
+		run: runCount,
 	}
 }
 
@@ -35,6 +38,11 @@ type countResult struct {
 	Groups   []report.NamedCount `json:"groups"`
 	Outlets  []report.NamedCount `json:"outlets"`
 	Sentence string              `json:"sentence"`
+	// UniqueStories: totals count stories, Clippings the clippings.
+	UniqueStories bool             `json:"unique_stories,omitempty"`
+	Clippings     int              `json:"clippings,omitempty"`
+	Previous      *report.Previous `json:"previous,omitempty"`
+	Coverage      *report.Coverage `json:"coverage,omitempty"`
 }
 
 // parseDay reads YYYY-MM-DD (or YYYY-MM, YYYY) in loc.
@@ -54,7 +62,7 @@ func periodFlags(year int, fromS, toS string, loc *time.Location) (from, to time
 		if fromS != "" || toS != "" {
 			return from, to, usagef("--year et --from/--to s'excluent")
 		}
-		if year < 1900 || year > 3000 {
+		if year < 1900 || year > 2199 {
 			return from, to, usagef("--year %d : année invalide", year)
 		}
 		return time.Date(year, 1, 1, 0, 0, 0, 0, loc), time.Date(year+1, 1, 1, 0, 0, 0, 0, loc), nil
@@ -78,45 +86,88 @@ func periodFlags(year int, fromS, toS string, loc *time.Location) (from, to time
 			to = t.AddDate(0, 0, 1)
 		}
 	}
+	for _, t := range []time.Time{from, to} {
+		if !t.IsZero() && (t.Year() < 1900 || t.Year() > 2200) {
+			return from, to, usagef("date hors de 1900–2199 : %s", t.Format("2006-01-02"))
+		}
+	}
 	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
 		return from, to, usagef("--from est postérieur à --to")
 	}
 	return from, to, nil
 }
 
+// filterFlags are the flags count and report share.
+type filterFlags struct {
+	year                        *int
+	from, to                    *string
+	scope, outlet, entity, kind *string
+	unique                      *bool
+}
+
+func addFilterFlags(fs *flag.FlagSet) filterFlags {
+	return filterFlags{
+		year:   fs.Int("year", 0, "année civile (dans le fuseau configuré)"),
+		from:   fs.String("from", "", "début de période (AAAA-MM-JJ, inclus)"),
+		to:     fs.String("to", "", "fin de période (AAAA-MM-JJ, inclus)"),
+		scope:  fs.String("scope", "", "national, regional, trade, international ou institutional"),
+		outlet: fs.String("outlet", "", "identifiant d'un titre de presse"),
+		entity: fs.String("entity", "", "identifiant d'une entité suivie"),
+		kind:   fs.String("kind", "", "federation, member, brand, event ou person"),
+		unique: fs.Bool("unique-stories", false, "compte une seule fois les reprises d'un même sujet (dépêches, communiqués)"),
+	}
+}
+
+// filter checks the flags against the configuration and returns the
+// report's filter.
+func (ff filterFlags) filter(cfg *config.Config) (report.Filter, error) {
+	var f report.Filter
+	if *ff.scope != "" && !validScope(*ff.scope) {
+		return f, usagef("--scope %q : national, regional, trade, international ou institutional", *ff.scope)
+	}
+	if *ff.kind != "" && !model.EntityKind(*ff.kind).Valid() {
+		return f, usagef("--kind %q : federation, member, brand, event ou person", *ff.kind)
+	}
+	if *ff.entity != "" {
+		if _, ok := cfg.Entity(*ff.entity); !ok {
+			return f, usagef("--entity %q : entité inconnue de la liste de veille (veille config show les liste)", *ff.entity)
+		}
+	}
+	from, to, err := periodFlags(*ff.year, *ff.from, *ff.to, cfg.Location())
+	if err != nil {
+		return f, err
+	}
+	return report.Filter{From: from, To: to, Scope: *ff.scope, Outlet: *ff.outlet, Entity: *ff.entity, Kind: *ff.kind,
+		UniqueStories: *ff.unique}, nil
+}
+
 func runCount(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("count")
-	year := fs.Int("year", 0, "année civile (dans le fuseau configuré)")
-	fromS := fs.String("from", "", "début de période (AAAA-MM-JJ, inclus)")
-	toS := fs.String("to", "", "fin de période (AAAA-MM-JJ, inclus)")
-	scope := fs.String("scope", "", "national, regional, trade, international ou institutional")
-	outlet := fs.String("outlet", "", "identifiant d'un titre de presse")
-	entity := fs.String("entity", "", "identifiant d'une entité suivie")
-	kind := fs.String("kind", "", "federation, member, brand, event ou person")
+	ff := addFilterFlags(fs)
 	by := fs.String("by", "outlet", "ventilation : outlet, entity, month, scope, kind ou year")
 	asJSON := fs.Bool("json", false, "sortie JSON")
 	asCSV := fs.Bool("csv", false, "sortie CSV (clé, libellé, nombre)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
+	if *asJSON && *asCSV {
+		return usagef("--json et --csv s'excluent")
+	}
 	switch *by {
 	case "outlet", "entity", "month", "scope", "kind", "year":
 	default:
 		return usagef("--by %q : outlet, entity, month, scope, kind ou year", *by)
-	}
-	if *scope != "" && !validScope(*scope) {
-		return usagef("--scope %q : national, regional, trade, international ou institutional", *scope)
 	}
 	cfg, err := a.config()
 	if err != nil {
 		return err
 	}
 	loc := cfg.Location()
-	from, to, err := periodFlags(*year, *fromS, *toS, loc)
+	f, err := ff.filter(cfg)
 	if err != nil {
 		return err
 	}
-	if *by == "month" && (from.IsZero() || to.IsZero()) {
+	if *by == "month" && (f.From.IsZero() || f.To.IsZero()) {
 		return usagef("--by month demande une période (--year ou --from et --to)")
 	}
 	e, err := a.open(ctx, cfg)
@@ -124,55 +175,66 @@ func runCount(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer e.Close()
-
-	f := store.CountFilter{From: from, To: to, Scope: *scope, OutletID: *outlet, EntityID: *entity, Kind: *kind}
-	total, err := e.st.Count(ctx, f)
-	if err != nil {
-		return err
-	}
-	names, err := e.names(ctx)
-	if err != nil {
-		return err
-	}
-	outlets, err := e.st.CountBy(ctx, f, "outlet", loc)
-	if err != nil {
-		return err
-	}
-	groups := outlets
-	if *by != "outlet" {
-		if groups, err = e.st.CountBy(ctx, f, *by, loc); err != nil {
+	if f.Outlet != "" {
+		names, err := e.st.OutletNames(ctx)
+		if err != nil {
 			return err
 		}
+		if _, ok := names[f.Outlet]; !ok {
+			return usagef("--outlet %q : titre inconnu (veille sources les liste)", f.Outlet)
+		}
 	}
-	res := countResult{Year: *year, Scope: *scope, Outlet: *outlet, Entity: *entity, Kind: *kind, Total: total, By: *by,
-		Outlets: names.named("outlet", outlets), Groups: names.named(*by, groups)}
-	if !from.IsZero() {
-		res.From = from.Format("2006-01-02")
+
+	rep := report.New(e.st, cfg.Entities(), loc)
+	t, err := rep.Totals(ctx, f, report.Options{By: []string{*by}, Previous: *ff.year != 0, Coverage: true})
+	if err != nil {
+		return err
 	}
-	if !to.IsZero() {
-		res.To = to.AddDate(0, 0, -1).Format("2006-01-02")
+	res := countResult{Year: *ff.year, Scope: f.Scope, Outlet: f.Outlet, Entity: f.Entity, Kind: f.Kind, Total: t.Total,
+		By: *by, Outlets: nonNilCounts(t.By(report.ByOutlet)), Groups: nonNilCounts(t.By(*by)), Sentence: t.Sentence,
+		UniqueStories: f.UniqueStories, Clippings: t.Clippings, Previous: t.Previous, Coverage: t.Coverage}
+	if !f.From.IsZero() {
+		res.From = f.From.Format("2006-01-02")
 	}
-	res.Sentence = report.Sentence(total, *scope, report.Period(from, to, loc), res.Outlets)
+	if !f.To.IsZero() {
+		res.To = f.To.AddDate(0, 0, -1).Format("2006-01-02")
+	}
 
 	switch {
 	case *asJSON:
 		return writeJSON(a.stdout, res)
 	case *asCSV:
-		w := csv.NewWriter(a.stdout)
-		w.Write([]string{*by, "libellé", "retombées"})
-		for _, g := range res.Groups {
-			w.Write([]string{g.Key, g.Name, strconv.Itoa(g.Count)})
-		}
-		w.Write([]string{"total", "Total", strconv.Itoa(total)})
-		w.Flush()
-		return w.Error()
+		return report.WriteTotalsCSV(a.stdout, t, *by)
 	}
 	fmt.Fprintln(a.stdout, res.Sentence)
+	if p := t.Previous; p != nil {
+		line := fmt.Sprintf("%s : %s", strings.ToUpper(p.Period[:1])+p.Period[1:], report.Retombees(p.Total))
+		if f.UniqueStories {
+			line = fmt.Sprintf("%s : %d sujets", strings.ToUpper(p.Period[:1])+p.Period[1:], p.Total)
+		}
+		if p.Change != "" {
+			line += " (évolution : " + p.Change + ")"
+		}
+		fmt.Fprintln(a.stdout, line+".")
+	}
 	if *by != "outlet" && len(res.Groups) > 0 {
 		fmt.Fprintln(a.stdout)
 		printGroups(a, *by, res.Groups)
 	}
+	if c := t.Coverage; c != nil && len(c.Notes) > 0 {
+		fmt.Fprintln(a.stdout, "\nCouverture de la collecte (ce qui a pu manquer) :")
+		for _, n := range c.Notes {
+			fmt.Fprintln(a.stdout, "  - "+n)
+		}
+	}
 	return nil
+}
+
+func nonNilCounts(c []report.NamedCount) []report.NamedCount {
+	if c == nil {
+		return []report.NamedCount{}
+	}
+	return c
 }
 
 func printGroups(a *app, by string, groups []report.NamedCount) {

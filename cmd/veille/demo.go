@@ -76,9 +76,7 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 	if *once {
 		return nil
 	}
-	fmt.Fprintln(a.stdout, "\nLa presse d'exemple reste servie ; Ctrl-C pour arrêter.")
-	<-ctx.Done()
-	return nil
+	return serveDemoWeb(ctx, a, e)
 }
 
 // printYearTotals prints, for every year holding clippings, the total and

@@ -3,8 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-
-	"github.com/cner/veille/index"
+	"time"
 )
 
 func reindexCmd() command {
@@ -16,29 +15,36 @@ func reindexCmd() command {
 	}
 }
 
+// runReindex replaces the index with an empty one and indexes every
+// clipping of the store into it. The store is the source of truth: an
+// interrupted rebuild resumes at the next start (the new index's generation
+// tells the store it has everything to index again).
 func runReindex(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("reindex")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, err := a.config()
-	if err != nil {
-		return err
-	}
-	// The index is derived: remove it, mark every article unindexed, and let
-	// opening catch up from the store.
-	if err := index.Remove(indexPath(cfg.DataDir)); err != nil {
-		return err
-	}
-	e, err := a.open(ctx, cfg)
+	e, err := a.openFromFlags(ctx)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
-	if err := e.st.ResetIndexed(ctx); err != nil {
+	if err := e.ix.Reset(); err != nil {
 		return err
 	}
+	start := time.Now()
+	last := start
+	e.pl.SetIndexProgress(func(done int) {
+		if time.Since(last) >= 2*time.Second {
+			last = time.Now()
+			fmt.Fprintf(a.stderr, "\r%d articles relus…", done)
+		}
+	})
 	n, err := e.pl.SyncIndex(ctx)
+	e.pl.SetIndexProgress(nil)
+	if time.Since(start) >= 2*time.Second {
+		fmt.Fprintln(a.stderr)
+	}
 	if err != nil {
 		return err
 	}
@@ -46,6 +52,7 @@ func runReindex(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "Index reconstruit : %d articles relus, %d retombées indexées.\n", n, docs)
+	fmt.Fprintf(a.stdout, "Index reconstruit : %d articles relus, %d retombées indexées (%s).\n", n, docs,
+		time.Since(start).Round(time.Millisecond))
 	return nil
 }

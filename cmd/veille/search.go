@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"html"
 	"strings"
@@ -14,17 +15,24 @@ func searchCmd() command {
 	return command{
 		name:    "search",
 		summary: "recherche dans les retombées (texte intégral)",
-		usage:   `search REQUÊTE [--from DATE --to DATE] [--outlet ID] [--entity ID] [--scope S] [--kind K] [--sort date|relevance] [--limit N] [--page N] [--json]`,
-		run:     runSearch,
+		usage: `search REQUÊTE [--from DATE --to DATE] [--outlet ID] [--entity ID] [--scope S] [--kind K] [--sort date|relevance] [--limit N] [--page N] [--json]
+
+Requête : des mots (tous requis), "une expression", OR (ou OU), -mot ou NOT (SAUF) pour exclure,
+des parenthèses, mot* pour un début de mot, et des champs : outlet:, scope:, entity:, kind:, lang:,
+year:2021 (ou 2019..2021), month:2021-03, date:2021-01..2021-06, title:, text:, author:.
+Les accents, la casse et les élisions ne comptent pas ; DEV&CO, Dév&co et DEV&CO22 se cherchent tels quels.`,
+		run: runSearch,
 	}
 }
 
 // searchResult is the JSON of veille search: a contract for scripts.
 type searchResult struct {
-	Query string      `json:"query"`
-	Total uint64      `json:"total"`
-	Page  int         `json:"page"`
-	Hits  []searchHit `json:"hits"`
+	Query string `json:"query"`
+	Total uint64 `json:"total"`
+	// TotalCapped: more than Total hits (counting stops at index.CountCap).
+	TotalCapped bool        `json:"total_capped,omitempty"`
+	Page        int         `json:"page"`
+	Hits        []searchHit `json:"hits"`
 }
 
 type searchHit struct {
@@ -81,10 +89,14 @@ func runSearch(ctx context.Context, a *app, args []string) error {
 	defer e.Close()
 	res, err := e.ix.Search(ctx, index.Query{Text: q, From: from, To: to, Outlet: *outlet, Entity: *entity,
 		Scope: *scope, Kind: *kind, Sort: *sortBy, Size: *limit, Offset: (*page - 1) * *limit})
+	var qe *index.QueryError
+	if errors.As(err, &qe) {
+		return usagef("requête %q : %s", q, qe.Message())
+	}
 	if err != nil {
 		return err
 	}
-	out := searchResult{Query: q, Total: res.Total, Page: *page, Hits: []searchHit{}}
+	out := searchResult{Query: q, Total: res.Total, TotalCapped: res.TotalCapped, Page: *page, Hits: []searchHit{}}
 	for _, h := range res.Hits {
 		sh := searchHit{ID: h.ID, Outlet: h.Outlet, OutletName: h.OutletName, Scope: h.Scope, Title: h.Title,
 			URL: h.URL, Entities: h.Entities, Score: h.Score}
@@ -99,11 +111,13 @@ func runSearch(ctx context.Context, a *app, args []string) error {
 	if *asJSON {
 		return writeJSON(a.stdout, out)
 	}
-	switch out.Total {
-	case 0:
+	switch {
+	case out.Total == 0:
 		fmt.Fprintf(a.stdout, "Aucune retombée ne correspond à %q.\n", q)
 		return nil
-	case 1:
+	case out.TotalCapped:
+		fmt.Fprintf(a.stdout, "Plus de %d retombées trouvées (veille count donne les totaux exacts).\n", out.Total)
+	case out.Total == 1:
 		fmt.Fprintln(a.stdout, "1 retombée trouvée.")
 	default:
 		fmt.Fprintf(a.stdout, "%d retombées trouvées.\n", out.Total)
@@ -123,7 +137,7 @@ func runSearch(ctx context.Context, a *app, args []string) error {
 			fmt.Fprintf(a.stdout, "   %s\n", strings.Join(strings.Fields(html.UnescapeString(s)), " "))
 		}
 	}
-	if shown := uint64((*page-1)**limit + len(out.Hits)); shown < out.Total {
+	if shown := uint64((*page-1)**limit + len(out.Hits)); shown < out.Total || (out.TotalCapped && len(out.Hits) == *limit) {
 		fmt.Fprintf(a.stdout, "\n(%d sur %d ; --page %d pour la suite)\n", shown, out.Total, *page+1)
 	}
 	return nil

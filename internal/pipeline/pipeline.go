@@ -32,7 +32,11 @@ type Pipeline struct {
 	log     *slog.Logger
 	now     func() time.Time
 
-	indexMu sync.Mutex // one index catch-up at a time
+	indexMu       sync.Mutex // one index catch-up at a time
+	indexProgress func(done int)
+
+	manualOnce sync.Once
+	manual     *crawler.Client // fetches manual adds (see Add)
 }
 
 // New builds a pipeline. The matcher is compiled from cfg's watch list.
@@ -67,6 +71,9 @@ type Input struct {
 	Title       string // the feed's or sitemap's title, a fallback
 	Description string // the feed's summary, kept for paywalled teasers
 	Published   time.Time
+	// ForcePublished, when set, is the publication date whatever the page
+	// says (a manual add with --published).
+	ForcePublished time.Time
 }
 
 // Ingest extracts, matches and stores one page. The index is updated later
@@ -92,6 +99,10 @@ func (p *Pipeline) Ingest(ctx context.Context, in Input) (*Result, error) {
 	if art.Published.IsZero() && !in.Published.IsZero() && !in.Published.After(p.now()) {
 		art.Published = in.Published
 		art.DateSource = "feed"
+	}
+	if !in.ForcePublished.IsZero() {
+		art.Published = in.ForcePublished
+		art.DateSource = "manual"
 	}
 
 	canonical := in.URL
@@ -125,10 +136,19 @@ func (p *Pipeline) Ingest(ctx context.Context, in Input) (*Result, error) {
 		}
 	}
 
+	sh := simhash.Of(art.Title + "\n" + art.Text)
+	// The same article under a new address (a headline edited after
+	// publication changes the slug) stays one article.
+	if same, err := p.sameArticle(ctx, outlet, append([]string{cu}, alts...), art, sh); err != nil {
+		return nil, err
+	} else if same != "" {
+		alts = append(alts, cu)
+		cu = same
+	}
 	mentions := p.matcher.Match(match.Doc{Title: art.Title, Lead: art.Lead, Body: art.Text, Published: art.Published})
 	res, err := p.st.SaveArticle(ctx, store.ArticleInput{
 		URL: cu, AltURLs: alts, OutletID: outlet, Article: art, HTML: in.HTML,
-		FetchedAt: in.FetchedAt, Simhash: simhash.Of(art.Title + "\n" + art.Text), Mentions: mentions,
+		FetchedAt: in.FetchedAt, Simhash: sh, Mentions: mentions,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: %w", err)
@@ -159,9 +179,31 @@ func (p *Pipeline) Process(ctx context.Context, page *crawler.Page) (int64, erro
 func (p *Pipeline) SyncIndex(ctx context.Context) (int, error) {
 	p.indexMu.Lock()
 	defer p.indexMu.Unlock()
+	// An index created anew (first start, rebuild, a lost directory) has a
+	// generation the store has not indexed into: everything is indexed
+	// again. Marking the store first makes a crash at any point harmless.
+	gen, err := p.ix.Generation()
+	if err != nil {
+		return 0, fmt.Errorf("pipeline: index sync: %w", err)
+	}
+	stored, ok, err := p.st.Meta(ctx, indexGenerationKey)
+	if err != nil {
+		return 0, fmt.Errorf("pipeline: index sync: %w", err)
+	}
+	if !ok || stored != gen {
+		if ok {
+			p.log.Info("the index was created anew: indexing every clipping again", "generation", gen)
+		}
+		if err := p.st.ResetIndexed(ctx); err != nil {
+			return 0, fmt.Errorf("pipeline: index sync: %w", err)
+		}
+		if err := p.st.SetMeta(ctx, indexGenerationKey, gen); err != nil {
+			return 0, fmt.Errorf("pipeline: index sync: %w", err)
+		}
+	}
 	total := 0
 	for {
-		items, err := p.st.Unindexed(ctx, 500)
+		items, err := p.st.PendingIndex(ctx, indexBatch)
 		if err != nil {
 			return total, fmt.Errorf("pipeline: index sync: %w", err)
 		}
@@ -186,45 +228,63 @@ func (p *Pipeline) SyncIndex(ctx context.Context) (int, error) {
 			return total, fmt.Errorf("pipeline: index sync: %w", err)
 		}
 		total += len(items)
+		if p.indexProgress != nil {
+			p.indexProgress(total)
+		}
 	}
+}
+
+// indexGenerationKey is the store's meta key of the index generation it
+// indexed into.
+const indexGenerationKey = "index_generation"
+
+// indexBatch is how many articles an index batch holds.
+const indexBatch = 1000
+
+// SetIndexProgress sets a function told how many entries SyncIndex wrote
+// so far (a rebuild of a large store takes minutes).
+func (p *Pipeline) SetIndexProgress(fn func(done int)) {
+	p.indexMu.Lock()
+	defer p.indexMu.Unlock()
+	p.indexProgress = fn
 }
 
 // Progress reports a pass's advance.
 type Progress func(stage string, done, total int)
 
 // CrawlOnce runs one pass over every configured source: poll feeds,
-// sitemaps and crawl seeds, fetch every pending article, index.
+// sitemaps, crawl seeds and today's archive pages, fetch every pending
+// article, index.
 func (p *Pipeline) CrawlOnce(ctx context.Context, progress Progress) (crawler.Stats, error) {
 	if p.crawler == nil {
 		return crawler.Stats{}, errors.New("pipeline: no crawler")
 	}
-	if err := p.st.SyncOutlets(ctx, p.cfg.Outlets, p.loc, p.now()); err != nil {
+	if err := p.SyncSources(ctx); err != nil {
 		return crawler.Stats{}, err
 	}
 	sources, err := p.st.Sources(ctx, false)
 	if err != nil {
 		return crawler.Stats{}, err
 	}
+	stage := func(name string) func(done, total int) {
+		if progress == nil {
+			return nil
+		}
+		return func(done, total int) { progress(name, done, total) }
+	}
 	if progress != nil {
 		progress("sources", 0, len(sources))
 	}
-	st, err := p.crawler.PollSources(ctx, sources)
+	st, err := p.crawler.PollSources(ctx, sources, stage("sources"))
 	if err != nil {
 		return st, err
 	}
-	if progress != nil {
-		progress("sources", len(sources), len(sources))
-	}
-	var pf func(done, total int)
-	if progress != nil {
-		pf = func(done, total int) { progress("articles", done, total) }
-	}
-	fst, err := p.crawler.FetchPending(ctx, p.Process, pf)
+	fst, err := p.crawler.FetchPending(ctx, p.Process, stage("articles"))
 	st.Fetched, st.FetchErrors, st.ArticlesSaved = fst.Fetched, fst.FetchErrors, fst.ArticlesSaved
 	if err != nil {
 		return st, err
 	}
-	if _, err := p.SyncIndex(ctx); err != nil {
+	if err := p.syncIndexIfOpen(ctx); err != nil {
 		return st, err
 	}
 	return st, nil

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cner/veille/internal/model"
@@ -52,13 +53,13 @@ func (s *Store) SaveArticle(ctx context.Context, in ArticleInput) (SaveResult, e
 	if err != nil {
 		return SaveResult{}, fmt.Errorf("store: save article: %w", err)
 	}
-	textZ, err := compress([]byte(a.Text))
+	textZ, err := s.z.compress([]byte(a.Text))
 	if err != nil {
 		return SaveResult{}, err
 	}
 	var htmlZ []byte
 	if len(in.HTML) > 0 {
-		if htmlZ, err = compress(in.HTML); err != nil {
+		if htmlZ, err = s.z.compress(in.HTML); err != nil {
 			return SaveResult{}, err
 		}
 	}
@@ -446,11 +447,23 @@ func nonNil(s []string) []string {
 	return s
 }
 
-func compress(b []byte) ([]byte, error) {
+// codec compresses stored text and pages. Writers are pooled: a DEFLATE
+// writer allocates over a megabyte, too much to build twice per article.
+type codec struct {
+	writers sync.Pool
+}
+
+func (c *codec) compress(b []byte) ([]byte, error) {
 	var buf bytes.Buffer
-	w, err := flate.NewWriter(&buf, flate.BestSpeed)
-	if err != nil {
-		return nil, fmt.Errorf("store: compress: %w", err)
+	buf.Grow(len(b)/3 + 64)
+	w, _ := c.writers.Get().(*flate.Writer)
+	if w == nil {
+		var err error
+		if w, err = flate.NewWriter(&buf, flate.BestSpeed); err != nil {
+			return nil, fmt.Errorf("store: compress: %w", err)
+		}
+	} else {
+		w.Reset(&buf)
 	}
 	if _, err := w.Write(b); err != nil {
 		return nil, fmt.Errorf("store: compress: %w", err)
@@ -458,6 +471,7 @@ func compress(b []byte) ([]byte, error) {
 	if err := w.Close(); err != nil {
 		return nil, fmt.Errorf("store: compress: %w", err)
 	}
+	c.writers.Put(w)
 	return buf.Bytes(), nil
 }
 

@@ -415,7 +415,7 @@ func (s *Store) DropDigestItems(ctx context.Context, runID int64, articleIDs []i
 // already (and may have delivered it). ok is false when the run is not
 // pending or is leased.
 func (s *Store) ClaimDigestRun(ctx context.Context, runID int64, msg []byte, now, leaseUntil time.Time) (frozen []byte, wasFrozen, ok bool, err error) {
-	z, err := compress(msg)
+	z, err := s.z.compress(msg)
 	if err != nil {
 		return nil, false, false, err
 	}

@@ -118,6 +118,99 @@ func (s *Store) Due(ctx context.Context, limit int, now time.Time) ([]FrontierIt
 	return out, rows.Err()
 }
 
+// DueFair returns up to limit pending URLs due at now, at most perOutlet
+// of each outlet, interleaved (every outlet's first, then every outlet's
+// second…), newest first within an outlet: a backlog on one site does not
+// hold the others back, and fresh articles come before old ones.
+// outletID, when set, keeps one outlet's URLs only.
+func (s *Store) DueFair(ctx context.Context, now time.Time, limit, perOutlet int, outletID string) ([]FrontierItem, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT url, outlet_id, source_id, depth, hint_title, hint_description,
+		hint_published, lastmod, attempts FROM (
+			SELECT url, outlet_id, COALESCE(source_id, 0) AS source_id, depth, hint_title, hint_description,
+				hint_published, lastmod, attempts,
+				ROW_NUMBER() OVER (PARTITION BY outlet_id
+					ORDER BY COALESCE(hint_published, lastmod, discovered_at) DESC, url) AS rn
+			FROM frontier WHERE state = 'pending' AND next_attempt_at <= ? AND (? = '' OR outlet_id = ?))
+		WHERE rn <= ? ORDER BY rn, outlet_id LIMIT ?`, now.Unix(), outletID, outletID, perOutlet, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: due urls: %w", err)
+	}
+	defer rows.Close()
+	var out []FrontierItem
+	for rows.Next() {
+		var (
+			it                 FrontierItem
+			published, lastmod sql.NullInt64
+		)
+		if err := rows.Scan(&it.URL, &it.OutletID, &it.SourceID, &it.Depth, &it.Title, &it.Description,
+			&published, &lastmod, &it.Attempts); err != nil {
+			return nil, fmt.Errorf("store: due urls: %w", err)
+		}
+		it.Published = fromUnix(published)
+		it.LastMod = fromUnix(lastmod)
+		out = append(out, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: due urls: %w", err)
+	}
+	return out, nil
+}
+
+// PendingDue counts pending URLs due at now (of one outlet, or all when
+// outletID is empty).
+func (s *Store) PendingDue(ctx context.Context, now time.Time, outletID string) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM frontier WHERE state = 'pending' AND next_attempt_at <= ?
+		AND (? = '' OR outlet_id = ?)`, now.Unix(), outletID, outletID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: pending urls: %w", err)
+	}
+	return n, nil
+}
+
+// NextAttempt returns when the earliest pending URL is due; ok is false
+// when none is pending.
+func (s *Store) NextAttempt(ctx context.Context) (time.Time, bool, error) {
+	var next sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT MIN(next_attempt_at) FROM frontier WHERE state = 'pending'`).Scan(&next); err != nil {
+		return time.Time{}, false, fmt.Errorf("store: next attempt: %w", err)
+	}
+	if !next.Valid {
+		return time.Time{}, false, nil
+	}
+	return time.Unix(next.Int64, 0).UTC(), true, nil
+}
+
+// FrontierEntry is a URL's record in the frontier.
+type FrontierEntry struct {
+	FrontierItem
+	State     string
+	LastError string
+	ArticleID int64
+	FetchedAt time.Time
+}
+
+// FrontierURL returns a URL's record in the frontier.
+func (s *Store) FrontierURL(ctx context.Context, u string) (FrontierEntry, error) {
+	var (
+		e                           FrontierEntry
+		published, lastmod, fetched sql.NullInt64
+		article                     sql.NullInt64
+	)
+	err := s.db.QueryRowContext(ctx, `SELECT url, outlet_id, COALESCE(source_id, 0), depth, hint_title,
+		hint_description, hint_published, lastmod, attempts, state, last_error, article_id, fetched_at
+		FROM frontier WHERE url = ?`, u).Scan(&e.URL, &e.OutletID, &e.SourceID, &e.Depth, &e.Title, &e.Description,
+		&published, &lastmod, &e.Attempts, &e.State, &e.LastError, &article, &fetched)
+	if err == sql.ErrNoRows {
+		return FrontierEntry{}, fmt.Errorf("store: frontier %s: %w", u, ErrNotFound)
+	}
+	if err != nil {
+		return FrontierEntry{}, fmt.Errorf("store: frontier %s: %w", u, err)
+	}
+	e.Published, e.LastMod, e.FetchedAt = fromUnix(published), fromUnix(lastmod), fromUnix(fetched)
+	e.ArticleID = article.Int64
+	return e, nil
+}
+
 // Fetched records that a URL was stored as an article.
 func (s *Store) Fetched(ctx context.Context, u string, articleID int64, now time.Time) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE frontier SET state = 'fetched', article_id = ?, fetched_at = ?,

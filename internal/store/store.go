@@ -33,6 +33,7 @@ type Store struct {
 	db   *sql.DB
 	path string
 	lock *fileLock
+	z    *codec
 }
 
 // Open opens (creating if needed) the database at path and applies pending
@@ -64,7 +65,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Store{db: db, path: path, lock: lock}
+	s := &Store{db: db, path: path, lock: lock, z: &codec{}}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
