@@ -44,6 +44,7 @@ func checks() []check {
 		{"index", checkIndex},
 		{"totaux", checkCounts},
 		{"collecte", checkCollection},
+		{"registre", checkLedger},
 	}
 }
 
@@ -291,4 +292,31 @@ func checkCollection(ctx context.Context, e *engine, _ bool) (checkResult, error
 			pluralFR(len(cov.Gaps), "lacune", "lacunes"))
 	}
 	return r, nil
+}
+
+// checkLedger verifies the digest ledger: no clipping listed twice to a
+// recipient, no item of a missing article; pending digests are reported
+// (veille run or veille digest --send retries them), and the leases of
+// senders that died are released by --repair.
+func checkLedger(ctx context.Context, e *engine, repair bool) (checkResult, error) {
+	r, err := e.st.CheckLedger(ctx, time.Now(), repair)
+	if err != nil {
+		return checkResult{}, err
+	}
+	res := checkResult{OK: len(r.Problems) == 0, Problems: r.Problems}
+	res.Summary = fmt.Sprintf("%d %s envoyées, %d en attente", r.Sent, pluralFR(r.Sent, "synthèse", "synthèses"), r.Pending)
+	if r.StaleLeases > 0 {
+		res.Summary += fmt.Sprintf(", dont %d interrompues par l'arrêt de leur processus", r.StaleLeases)
+		if repair {
+			res.Summary += " (libérées pour le prochain envoi)"
+		}
+	}
+	if r.Excluded > 0 {
+		res.Summary += fmt.Sprintf(" ; %d retombées exclues depuis seront retirées de l'envoi", r.Excluded)
+	}
+	if res.OK && r.Pending > 0 {
+		res.Warning = true
+		res.Problems = append(res.Problems, "des synthèses attendent d'être envoyées : veille run les renvoie (ou veille digest --send)")
+	}
+	return res, nil
 }
