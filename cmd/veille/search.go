@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"slices"
 	"strings"
 	"time"
 
@@ -60,11 +61,22 @@ func runSearch(ctx context.Context, a *app, args []string) error {
 	limit := fs.Int("limit", 20, "résultats par page")
 	page := fs.Int("page", 1, "page de résultats")
 	asJSON := fs.Bool("json", false, "sortie JSON")
+	// "-cner" excludes a word: an argument starting with "-" that is no
+	// flag of this command is part of the query.
+	var queryDash []string
+	args = slices.DeleteFunc(slices.Clone(args), func(arg string) bool {
+		name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+		if strings.HasPrefix(arg, "-") && arg != "-" && arg != "--" && fs.Lookup(name) == nil && name != "h" && name != "help" {
+			queryDash = append(queryDash, arg)
+			return true
+		}
+		return false
+	})
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
-	q := strings.Join(pos, " ")
+	q := strings.Join(append(pos, queryDash...), " ")
 	if *limit < 1 || *limit > 1000 {
 		return usagef("--limit %d : entre 1 et 1000", *limit)
 	}
@@ -91,7 +103,11 @@ func runSearch(ctx context.Context, a *app, args []string) error {
 		Scope: *scope, Kind: *kind, Sort: *sortBy, Size: *limit, Offset: (*page - 1) * *limit})
 	var qe *index.QueryError
 	if errors.As(err, &qe) {
-		return usagef("requête %q : %s", q, qe.Message())
+		shown := q
+		if r := []rune(shown); len(r) > 80 {
+			shown = string(r[:77]) + "…"
+		}
+		return usagef("requête %q : %s", shown, qe.Message())
 	}
 	if err != nil {
 		return err
