@@ -213,6 +213,7 @@ type document struct {
 	Lang       string    `json:"lang,omitempty"`
 	Year       string    `json:"year"`
 	Month      string    `json:"month"`
+	Day        string    `json:"day"`
 	Alias      []string  `json:"alias,omitempty"`
 	Date       time.Time `json:"date"`
 	URL        string    `json:"url"`
@@ -235,6 +236,7 @@ func (ix *Index) toDocument(c *model.Clipping) document {
 		Lang:       c.Lang,
 		Year:       strconv.Itoa(c.Date().In(ix.loc).Year()),
 		Month:      c.Date().In(ix.loc).Format("2006-01"),
+		Day:        c.Date().In(ix.loc).Format("2006-01-02"),
 		Alias:      aliasValues(c),
 		Date:       c.Date(),
 		URL:        c.URL,

@@ -24,10 +24,10 @@ import (
 // index built with another version is rebuilt from the store at open.
 //
 //	1: foundation (accents folded by a char filter: highlights shifted)
-//	3: accents folded by a token filter, stop words folded, alias and month
-//	   keyword fields, no _all field (queries name title, lead, text and
+//	4: accents folded by a token filter, stop words folded, alias, month and
+//	   day keyword fields, no _all field (queries name title, lead, text and
 //	   authors), one date field
-const MappingVersion = "3"
+const MappingVersion = "4"
 
 // frenchFolded is the analyzer of title, lead, text and authors: French
 // elisions ("l'agence" → "agence"), case and accents folded, French stop
@@ -145,6 +145,9 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	dm.AddFieldMappingsAt("lang", kw(false))
 	dm.AddFieldMappingsAt("year", kw(false))
 	dm.AddFieldMappingsAt("month", kw(false))
+	kwDay := kw(false)
+	kwDay.DocValues = false // searched by term only (date-sorted windows)
+	dm.AddFieldMappingsAt("day", kwDay)
 	kwAlias := kw(false)
 	kwAlias.DocValues = false
 	dm.AddFieldMappingsAt("alias", kwAlias)

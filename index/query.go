@@ -230,6 +230,26 @@ type parser struct {
 	analyzer analysis.Analyzer
 	clauses  int
 	input    string
+	// period is what the query's date fields require of every hit (the
+	// year:, month: and date: clauses ANDed at the top), for searches
+	// sorted by date; last is the period of the clause just parsed.
+	period  Period
+	last    *Period
+	topAlts int
+}
+
+// Period is a half-open period [From, To); zero ends are unbounded.
+type Period struct{ From, To time.Time }
+
+// intersect narrows p to o.
+func (p Period) intersect(o Period) Period {
+	if !o.From.IsZero() && (p.From.IsZero() || o.From.After(p.From)) {
+		p.From = o.From
+	}
+	if !o.To.IsZero() && (p.To.IsZero() || o.To.Before(p.To)) {
+		p.To = o.To
+	}
+	return p
 }
 
 // ParseQuery turns the user's query into a bleve query, with dates in UTC.
@@ -243,35 +263,45 @@ func ParseQuery(s string) (query.Query, error) {
 }
 
 func parseQuery(s string, loc *time.Location, a analysis.Analyzer) (query.Query, error) {
+	q, _, err := parseQueryPeriod(s, loc, a)
+	return q, err
+}
+
+// parseQueryPeriod also returns the period every hit falls in, as far as
+// the query's top-level date clauses say.
+func parseQueryPeriod(s string, loc *time.Location, a analysis.Analyzer) (query.Query, Period, error) {
 	if len(s) > MaxQueryBytes {
-		return nil, qerr(-1, "requête trop longue (%d caractères au plus)", MaxQueryBytes)
+		return nil, Period{}, qerr(-1, "requête trop longue (%d caractères au plus)", MaxQueryBytes)
 	}
 	if !utf8.ValidString(s) {
-		return nil, qerr(-1, "texte mal encodé (UTF-8 invalide)")
+		return nil, Period{}, qerr(-1, "texte mal encodé (UTF-8 invalide)")
 	}
 	toks, err := lex(s)
 	if err != nil {
-		return nil, err
+		return nil, Period{}, err
 	}
 	if len(toks) == 0 {
-		return bleve.NewMatchAllQuery(), nil
+		return bleve.NewMatchAllQuery(), Period{}, nil
 	}
 	p := &parser{toks: toks, loc: loc, analyzer: a, input: s}
 	q, err := p.or(0, nil)
 	if err != nil {
-		return nil, err
+		return nil, Period{}, err
 	}
 	if p.i < len(p.toks) {
 		t := p.toks[p.i]
 		if t.kind == tRParen {
-			return nil, qerr(t.pos, "parenthèse fermante sans parenthèse ouvrante")
+			return nil, Period{}, qerr(t.pos, "parenthèse fermante sans parenthèse ouvrante")
 		}
-		return nil, qerr(t.pos, "« %s » inattendu", t.text)
+		return nil, Period{}, qerr(t.pos, "« %s » inattendu", t.text)
 	}
 	if q == nil {
-		return nil, qerr(-1, "aucun mot à chercher (les mots trop courants comme « le » ou « de » et la ponctuation sont ignorés)")
+		return nil, Period{}, qerr(-1, "aucun mot à chercher (les mots trop courants comme « le » ou « de » et la ponctuation sont ignorés)")
 	}
-	return q, nil
+	if p.topAlts > 1 {
+		p.period = Period{} // alternatives: no period common to all hits
+	}
+	return q, p.period, nil
 }
 
 func (p *parser) peek() (token, bool) {
@@ -312,6 +342,9 @@ func (p *parser) or(depth int, field *fieldSpec) (query.Query, error) {
 		if next, ok := p.peek(); !ok || next.kind == tRParen || next.kind == tOr {
 			return nil, qerr(t.pos, "« %s » doit être suivi d'un terme", t.text)
 		}
+	}
+	if depth == 0 && field == nil {
+		p.topAlts = len(alts)
 	}
 	switch len(alts) {
 	case 0:
@@ -360,12 +393,16 @@ func (p *parser) and(depth int, field *fieldSpec) (query.Query, error) {
 				return nil, qerr(t.pos, "« %s » doit être suivi d'un terme", t.text)
 			}
 		}
+		p.last = nil
 		q, err := p.primary(depth, field)
 		if err != nil {
 			return nil, err
 		}
 		if q == nil {
 			continue
+		}
+		if depth == 0 && !negate && p.last != nil {
+			p.period = p.period.intersect(*p.last)
 		}
 		if negate {
 			not = append(not, q)
@@ -402,6 +439,7 @@ func (p *parser) primary(depth int, field *fieldSpec) (query.Query, error) {
 			return nil, qerr(t.pos, "parenthèse non fermée")
 		}
 		p.i++
+		p.last = nil // a group's dates are not all of it
 		return q, nil
 	case tField:
 		if field != nil {
@@ -543,6 +581,7 @@ func (p *parser) fieldValue(f fieldSpec, t token) (query.Query, error) {
 		if y2 < y1 {
 			return nil, qerr(t.pos, "période à l'envers : %s", v)
 		}
+		p.last = &Period{From: time.Date(y1, 1, 1, 0, 0, 0, 0, p.loc), To: time.Date(y2+1, 1, 1, 0, 0, 0, 0, p.loc)}
 		var alts []query.Query
 		for y := y1; y <= y2; y++ {
 			q := bleve.NewTermQuery(fmt.Sprint(y))
@@ -558,6 +597,8 @@ func (p *parser) fieldValue(f fieldSpec, t token) (query.Query, error) {
 		if err != nil {
 			return nil, qerr(t.pos, "mois « %s » : attendu AAAA-MM", v)
 		}
+		mt := time.Date(m.Year(), m.Month(), 1, 0, 0, 0, 0, p.loc)
+		p.last = &Period{From: mt, To: mt.AddDate(0, 1, 0)}
 		q := bleve.NewTermQuery(m.Format("2006-01"))
 		q.SetField("month")
 		return q, nil
@@ -566,7 +607,8 @@ func (p *parser) fieldValue(f fieldSpec, t token) (query.Query, error) {
 		if err != nil {
 			return nil, qerr(t.pos, "%s", err.Error())
 		}
-		return dateRangeQuery(from, to), nil
+		p.last = &Period{From: from, To: to}
+		return periodQuery(from, to, p.loc), nil
 	}
 	return nil, qerr(t.pos, "champ inattendu")
 }
@@ -668,6 +710,47 @@ func datePeriod(s string, loc *time.Location) (from, to time.Time, err error) {
 		return t, t.AddDate(l.y, l.m, 0), nil
 	}
 	return from, to, fmt.Errorf("date « %s » : attendu AAAA, AAAA-MM ou AAAA-MM-JJ", s)
+}
+
+// periodQuery matches the dates of [from, to) (zero: unbounded). A bounded
+// period of whole days in loc is matched by the year, month and day terms
+// that tile it (the postings of a few terms, cheap to intersect); any other
+// by a numeric date range.
+func periodQuery(from, to time.Time, loc *time.Location) query.Query {
+	midnight := func(t time.Time) bool {
+		t = t.In(loc)
+		return t.Equal(time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc))
+	}
+	if from.IsZero() || to.IsZero() || !from.Before(to) || !midnight(from) || !midnight(to) {
+		return dateRangeQuery(from, to)
+	}
+	var terms []query.Query
+	add := func(field, v string) {
+		tq := bleve.NewTermQuery(v)
+		tq.SetField(field)
+		terms = append(terms, tq)
+	}
+	end := to.In(loc)
+	for d := from.In(loc); d.Before(end); {
+		switch {
+		case d.Month() == time.January && d.Day() == 1 && !d.AddDate(1, 0, 0).After(end):
+			add("year", d.Format("2006"))
+			d = d.AddDate(1, 0, 0)
+		case d.Day() == 1 && !d.AddDate(0, 1, 0).After(end):
+			add("month", d.Format("2006-01"))
+			d = d.AddDate(0, 1, 0)
+		default:
+			add("day", d.Format("2006-01-02"))
+			d = d.AddDate(0, 0, 1)
+		}
+		if len(terms) > 100 {
+			return dateRangeQuery(from, to)
+		}
+	}
+	if len(terms) == 1 {
+		return terms[0]
+	}
+	return bleve.NewDisjunctionQuery(terms...)
 }
 
 func dateRangeQuery(from, to time.Time) query.Query {

@@ -319,9 +319,9 @@ func TestHighlightEscapes(t *testing.T) {
 	}
 }
 
-// TestDateOrderByMonth: date-sorted pages read month by month are the
+// TestDateOrderByWindows: date-sorted pages read month by month are the
 // pages of one sort over every hit.
-func TestDateOrderByMonth(t *testing.T) {
+func TestDateOrderByWindows(t *testing.T) {
 	ctx := context.Background()
 	ix := openIndex(t)
 	rng := rand.New(rand.NewPCG(3, 3))
@@ -386,6 +386,33 @@ func TestCountUpTo(t *testing.T) {
 		n, capped, err := ix.countUpTo(ctx, req.Query, tc.limit)
 		if err != nil || n != tc.n || capped != tc.capped {
 			t.Errorf("limit %d: %d %v %v, want %d %v", tc.limit, n, capped, err, tc.n, tc.capped)
+		}
+	}
+}
+
+// TestQueryPeriod: the period a query's top-level date clauses require.
+func TestQueryPeriod(t *testing.T) {
+	a, err := Analyzer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := func(y, m, day int) time.Time { return time.Date(y, time.Month(m), day, 0, 0, 0, 0, time.UTC) }
+	for _, tc := range []struct {
+		q    string
+		want Period
+	}{
+		{"friche year:2021", Period{d(2021, 1, 1), d(2022, 1, 1)}},
+		{"year:2021 date:2021-03..2021-06 cner", Period{d(2021, 3, 1), d(2021, 7, 1)}},
+		{"month:2022-02", Period{d(2022, 2, 1), d(2022, 3, 1)}},
+		{"date:2020..", Period{From: d(2020, 1, 1)}},
+		{"(year:2021 OR year:2022) cner", Period{}},
+		{"cner -year:2021", Period{}},
+		{"cner OR year:2021", Period{}},
+		{"cner", Period{}},
+	} {
+		_, got, err := parseQueryPeriod(tc.q, time.UTC, a)
+		if err != nil || !got.From.Equal(tc.want.From) || !got.To.Equal(tc.want.To) {
+			t.Errorf("%q: %+v %v, want %+v", tc.q, got, err, tc.want)
 		}
 	}
 }

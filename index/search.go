@@ -3,7 +3,6 @@ package index
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,7 +24,7 @@ type Query struct {
 	Sort     string // "date" (newest first, the default) or "relevance"
 	Size     int    // hits per page (default 20, at most 1000; negative: none, for counts)
 	Offset   int
-	Facets   bool // compute facet counts by outlet, scope, entity, kind, year, month
+	Facets   bool // compute facet counts by outlet, scope, entity, kind, year
 }
 
 // Hit is one clipping found.
@@ -63,17 +62,18 @@ type Results struct {
 
 // Search runs q.
 //
-// Sorted by date (the default), the first pages are read month by month,
-// newest first: sorting a month's hits by date is cheap, sorting all the
+// Sorted by date (the default), the first pages are read in windows of
+// time going back from the newest clipping, sized by how many hits the
+// query has: sorting a few days' hits by date is cheap, sorting all the
 // hits of a common word in a million clippings is not. The total (and the
-// facets) come from one count over all hits, without scores.
+// facets) come from one count over the hits, without scores.
 func (ix *Index) Search(ctx context.Context, q Query) (*Results, error) {
-	req, err := ix.request(q)
+	req, period, err := ix.requestPeriod(q)
 	if err != nil {
 		return nil, err
 	}
 	if (q.Sort == "" || q.Sort == "date") && req.Size > 0 && req.From+req.Size <= slicedDepth {
-		return ix.searchByMonth(ctx, q, req)
+		return ix.searchByWindows(ctx, q, req, period)
 	}
 	if q.Sort == "" || q.Sort == "date" {
 		req.Score = "none"
@@ -92,13 +92,13 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Results, error) {
 	return out, nil
 }
 
-// slicedDepth is how deep (offset + size) date-sorted pages are read month
-// by month; deeper pages sort every hit.
+// slicedDepth is how deep (offset + size) date-sorted pages are read window
+// by window; deeper pages sort every hit.
 const slicedDepth = 500
 
-// slicedMonths is how many months are searched one by one before the rest
-// of the period is searched at once (a rare word has few hits to sort).
-const slicedMonths = 6
+// slicedWindows is how many windows (twice as long each time) are searched
+// before the rest of the period is searched at once.
+const slicedWindows = 8
 
 func facetCounts(res *bleve.SearchResult) map[string][]FacetCount {
 	out := map[string][]FacetCount{}
@@ -114,9 +114,9 @@ func facetCounts(res *bleve.SearchResult) map[string][]FacetCount {
 	return out
 }
 
-// searchByMonth answers a date-sorted page: the count (and facets) over all
-// hits, then hits from the newest months until the page is full.
-func (ix *Index) searchByMonth(ctx context.Context, q Query, req *bleve.SearchRequest) (*Results, error) {
+// searchByWindows answers a date-sorted page: the count (and facets) over the
+// hits, then hits from the newest windows of time until the page is full.
+func (ix *Index) searchByWindows(ctx context.Context, q Query, req *bleve.SearchRequest, period Period) (*Results, error) {
 	start := time.Now()
 	out := &Results{}
 	if q.Facets {
@@ -140,14 +140,26 @@ func (ix *Index) searchByMonth(ctx context.Context, q Query, req *bleve.SearchRe
 		out.Took = time.Since(start)
 		return out, nil
 	}
-	months, err := ix.months()
+	// Windows go back in time from the end of the newest month holding
+	// clippings (or the end of the query's period), down to the oldest.
+	oldest, newest, err := ix.monthSpan()
 	if err != nil {
 		return nil, err
 	}
+	if newest.IsZero() {
+		out.Took = time.Since(start)
+		return out, nil
+	}
+	if !period.To.IsZero() && period.To.Before(newest) {
+		newest = period.To
+	}
+	if !period.From.IsZero() && period.From.After(oldest) {
+		oldest = period.From
+	}
 	var hits []*search.DocumentMatch
-	page := func(extra query.Query) error {
+	page := func(window query.Query) error {
 		r := *req
-		r.Query = bleve.NewConjunctionQuery(req.Query, extra)
+		r.Query = bleve.NewConjunctionQuery(req.Query, window)
 		r.From, r.Size = 0, need-len(hits)
 		r.Score = "none"
 		res, err := ix.idx.SearchInContext(ctx, &r)
@@ -157,39 +169,32 @@ func (ix *Index) searchByMonth(ctx context.Context, q Query, req *bleve.SearchRe
 		hits = append(hits, res.Hits...)
 		return nil
 	}
-	if !q.From.IsZero() || !q.To.IsZero() {
-		var in []string
-		for _, m := range months {
-			t, err := time.ParseInLocation("2006-01", m, ix.loc)
-			if err != nil {
-				continue
-			}
-			if (q.To.IsZero() || t.Before(q.To)) && (q.From.IsZero() || t.AddDate(0, 1, 0).After(q.From)) {
-				in = append(in, m)
-			}
+	t := newest
+	// The first window should hold about three pages: a common word's
+	// (more than CountCap hits) a day; a rarer one's as many days as its
+	// density over the years covered asks. Each next window is twice as long.
+	days := 1
+	if !out.TotalCapped {
+		span := t.Sub(oldest).Hours() / 24
+		if perDay := float64(out.Total) / max(span, 1); perDay > 0 {
+			days = max(1, int(3*float64(need)/perDay))
 		}
-		months = in
 	}
-	for i, m := range months {
-		if len(hits) >= need || (!out.TotalCapped && uint64(len(hits)) >= out.Total) {
+	for n := 0; len(hits) < need && (out.TotalCapped || uint64(len(hits)) < out.Total); n++ {
+		if !t.After(oldest) {
 			break
 		}
-		if i == slicedMonths {
-			// The rest of the period at once.
-			t, err := time.ParseInLocation("2006-01", m, ix.loc)
-			if err != nil {
-				return nil, fmt.Errorf("index: month %q: %w", m, err)
-			}
-			if err := page(dateRangeQuery(time.Time{}, t.AddDate(0, 1, 0))); err != nil {
-				return nil, err
-			}
-			break
+		from := t.AddDate(0, 0, -days)
+		if n == slicedWindows || !from.After(oldest) {
+			from = time.Time{} // the rest at once
 		}
-		tq := bleve.NewTermQuery(m)
-		tq.SetField("month")
-		if err := page(tq); err != nil {
+		if err := page(ix.window(from, t)); err != nil {
 			return nil, err
 		}
+		if from.IsZero() {
+			break
+		}
+		t, days = from, 2*days
 	}
 	if len(hits) > need {
 		hits = hits[:need]
@@ -206,7 +211,7 @@ func (ix *Index) searchByMonth(ctx context.Context, q Query, req *bleve.SearchRe
 // TotalCapped). Counting every hit of a common phrase in a million
 // clippings takes seconds; exact totals come from the store's counts, or
 // from a search with facets.
-const CountCap = 10000
+const CountCap = 1000
 
 // countUpTo counts the hits of q, stopping at limit.
 func (ix *Index) countUpTo(ctx context.Context, q query.Query, limit int) (uint64, bool, error) {
@@ -252,39 +257,63 @@ func (ix *Index) countUpTo(ctx context.Context, q query.Query, limit int) (uint6
 	}
 }
 
-// months lists the months holding clippings, newest first.
-func (ix *Index) months() ([]string, error) {
+// monthSpan returns the start of the oldest month and the end of the
+// newest month holding clippings (zeros for an empty index).
+func (ix *Index) monthSpan() (oldest, newest time.Time, err error) {
 	d, err := ix.idx.FieldDict("month")
 	if err != nil {
-		return nil, fmt.Errorf("index: months: %w", err)
+		return oldest, newest, fmt.Errorf("index: months: %w", err)
 	}
 	defer d.Close()
-	var out []string
+	var first, last string
 	for {
 		e, err := d.Next()
 		if err != nil {
-			return nil, fmt.Errorf("index: months: %w", err)
+			return oldest, newest, fmt.Errorf("index: months: %w", err)
 		}
 		if e == nil {
 			break
 		}
-		if e.Count > 0 {
-			out = append(out, e.Term)
+		if e.Count == 0 {
+			continue
 		}
+		if first == "" {
+			first = e.Term
+		}
+		last = e.Term
 	}
-	slices.Reverse(out)
-	return out, nil
+	if first == "" {
+		return oldest, newest, nil
+	}
+	o, err1 := time.ParseInLocation("2006-01", first, ix.loc)
+	n, err2 := time.ParseInLocation("2006-01", last, ix.loc)
+	if err1 != nil || err2 != nil {
+		return oldest, newest, fmt.Errorf("index: months %q, %q: not YYYY-MM", first, last)
+	}
+	return o, n.AddDate(0, 1, 0), nil
 }
 
+// window is the query of [from, to).
+func (ix *Index) window(from, to time.Time) query.Query { return periodQuery(from, to, ix.loc) }
+
 func (ix *Index) request(q Query) (*bleve.SearchRequest, error) {
+	req, _, err := ix.requestPeriod(q)
+	return req, err
+}
+
+// requestPeriod builds the search request of q and the period its hits
+// fall in (Query.From/To and the query's own date clauses).
+func (ix *Index) requestPeriod(q Query) (*bleve.SearchRequest, Period, error) {
+	period := Period{From: q.From, To: q.To}
 	var must []query.Query
 	if strings.TrimSpace(q.Text) == "" {
 		must = append(must, bleve.NewMatchAllQuery())
 	} else {
-		tq, err := parseQuery(q.Text, ix.loc, ix.analyzer)
+		tq, qp, err := parseQueryPeriod(q.Text, ix.loc, ix.analyzer)
 		if err != nil {
-			return nil, err
+			return nil, period, err
 		}
+		period = period.intersect(qp)
 		must = append(must, tq)
 	}
 	term := func(field, value string) {
@@ -300,7 +329,7 @@ func (ix *Index) request(q Query) (*bleve.SearchRequest, error) {
 	term("entity", q.Entity)
 	term("kind", q.Kind)
 	if !q.From.IsZero() || !q.To.IsZero() {
-		must = append(must, dateRangeQuery(q.From, q.To))
+		must = append(must, periodQuery(q.From, q.To, ix.loc))
 	}
 	size := q.Size
 	switch {
@@ -325,19 +354,20 @@ func (ix *Index) request(q Query) (*bleve.SearchRequest, error) {
 	case "", "date":
 		req.SortBy([]string{"-date", "_id"})
 	default:
-		return nil, fmt.Errorf("index: sort %q: not date or relevance", q.Sort)
+		return nil, period, fmt.Errorf("index: sort %q: not date or relevance", q.Sort)
 	}
 	if q.Facets {
 		for _, f := range FacetFields() {
 			req.AddFacet(f, bleve.NewFacetRequest(f, 1000))
 		}
 	}
-	return req, nil
+	return req, period, nil
 }
 
 // FacetFields are the fields Search counts by when Query.Facets is set:
-// the breakdowns of the store's counts.
-func FacetFields() []string { return []string{"outlet", "scope", "entity", "kind", "year", "month"} }
+// the breakdowns of the store's counts but months (each facet costs a visit
+// of every hit).
+func FacetFields() []string { return []string{"outlet", "scope", "entity", "kind", "year"} }
 
 // Counts is the total and the facet counts of q without hits: the index's
 // answer to what the store's counts answer (tests and veille check prove

@@ -70,7 +70,7 @@ func build(ctx context.Context, o buildOptions, stdout, stderr io.Writer, log *s
 			return err
 		}
 		d := time.Since(start)
-		fmt.Fprintf(stdout, "- stock (import en lots de 1000, texte compressé, déclencheurs des totaux) : %d articles en %s, %.0f articles/s\n",
+		fmt.Fprintf(stdout, "- stock (import en lots de 1000, texte compressé) : %d articles en %s, %.0f articles/s\n",
 			o.n, d.Round(time.Second), float64(o.n)/d.Seconds())
 	case stats.Articles != o.n:
 		return fmt.Errorf("%s holds %d articles, not %d: use another directory", o.dir, stats.Articles, o.n)

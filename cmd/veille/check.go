@@ -121,18 +121,25 @@ func pluralFR(n int, one, many string) string {
 // index: missing from the index, there but no longer clippings (or no
 // longer stored), and the totals per year on both sides.
 func checkIndex(ctx context.Context, e *engine, repair bool) (checkResult, error) {
+	// The store's articles, in id order, with what the index should hold.
 	var (
-		clippings, pending []int64
-		inStore            = map[int64]bool{}
+		ids   []int64
+		state []byte // stClipping, stPending or 0
+	)
+	const (
+		stClipping = 1
+		stPending  = 2
 	)
 	err := e.st.IndexState(ctx, func(c store.IndexedClipping) error {
-		inStore[c.ID] = true
+		var st byte
 		switch {
 		case c.Pending:
-			pending = append(pending, c.ID)
+			st = stPending
 		case c.Clipping:
-			clippings = append(clippings, c.ID)
+			st = stClipping
 		}
+		ids = append(ids, c.ID)
+		state = append(state, st)
 		return nil
 	})
 	if err != nil {
@@ -143,26 +150,24 @@ func checkIndex(ctx context.Context, e *engine, repair bool) (checkResult, error
 		return checkResult{}, err
 	}
 	slices.Sort(indexed)
-	isPending := map[int64]bool{}
-	for _, id := range pending {
-		isPending[id] = true
-	}
 	var missing, extra, gone []int64
-	for _, id := range clippings {
-		if _, ok := slices.BinarySearch(indexed, id); !ok {
-			missing = append(missing, id)
+	pending := 0
+	for i, id := range ids {
+		switch state[i] {
+		case stPending:
+			pending++
+		case stClipping:
+			if _, ok := slices.BinarySearch(indexed, id); !ok {
+				missing = append(missing, id)
+			}
 		}
 	}
-	isClipping := map[int64]bool{}
-	for _, id := range clippings {
-		isClipping[id] = true
-	}
 	for _, id := range indexed {
+		i, ok := slices.BinarySearch(ids, id)
 		switch {
-		case isPending[id] || isClipping[id]:
-		case !inStore[id]:
+		case !ok:
 			gone = append(gone, id)
-		default:
+		case state[i] == 0:
 			extra = append(extra, id)
 		}
 	}
@@ -176,8 +181,8 @@ func checkIndex(ctx context.Context, e *engine, repair bool) (checkResult, error
 	for _, id := range gone {
 		r.Problems = append(r.Problems, fmt.Sprintf("document %d de l'index absent du stock", id))
 	}
-	if len(pending) > 0 {
-		r.Problems = append(r.Problems, fmt.Sprintf("%d articles en attente d'indexation", len(pending)))
+	if pending > 0 {
+		r.Problems = append(r.Problems, fmt.Sprintf("%d articles en attente d'indexation", pending))
 	}
 	if repair && len(r.Problems) > 0 {
 		if err := e.st.RequeueIndex(ctx, append(missing, extra...)); err != nil {

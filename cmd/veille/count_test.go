@@ -185,7 +185,7 @@ func TestReclassificationKeepsPastCounts(t *testing.T) {
 	}
 	// A clipping of today in that outlet.
 	_, err = st.SaveArticle(ctx, store.ArticleInput{URL: "https://" + moved + ".example.fr/today", OutletID: moved,
-		Article: &model.Article{Title: "Le CNER aujourd'hui", Text: "Le CNER.", Published: time.Now().Add(-time.Minute)},
+		Article:   &model.Article{Title: "Le CNER aujourd'hui", Text: "Le CNER.", Published: time.Now().Add(-time.Minute)},
 		FetchedAt: time.Now(), Mentions: []model.Mention{{EntityID: "cner", EntityKind: model.KindFederation, Alias: "CNER", Matched: "CNER"}}})
 	if err != nil {
 		t.Fatal(err)

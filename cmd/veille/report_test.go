@@ -32,7 +32,7 @@ func TestReportHTMLAndCSV(t *testing.T) {
 	paris, _ := time.LoadLocation("Europe/Paris")
 	evil := `<script>alert("x")</script> Le CNER & "les agences"`
 	if _, err := st.SaveArticle(ctx, store.ArticleInput{URL: "https://titre-01.example.fr/evil", OutletID: "titre-01",
-		Article: &model.Article{Title: evil, Text: "Le CNER " + evil, Published: time.Date(2021, 7, 14, 9, 0, 0, 0, paris)},
+		Article:   &model.Article{Title: evil, Text: "Le CNER " + evil, Published: time.Date(2021, 7, 14, 9, 0, 0, 0, paris)},
 		FetchedAt: time.Date(2021, 7, 14, 10, 0, 0, 0, paris),
 		Mentions: []model.Mention{{EntityID: "cner", EntityKind: model.KindFederation, Alias: "CNER", Matched: "CNER",
 			Snippet: "Le CNER " + evil, HLStart: 3, HLEnd: 7}}}); err != nil {

@@ -74,7 +74,7 @@ func (r *Reporter) PressBook(ctx context.Context, f Filter) ([]Entry, error) {
 	if !f.UniqueStories {
 		return entries, nil
 	}
-	stubs, err := r.st.ClippingStubs(ctx, f.store())
+	stubs, err := r.st.ClippingStubs(ctx, f.store(), false)
 	if err != nil {
 		return nil, err
 	}

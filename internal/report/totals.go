@@ -196,7 +196,7 @@ func (r *Reporter) Totals(ctx context.Context, f Filter, opt Options) (*Totals, 
 // storyTotals counts stories: the clippings of f grouped into stories, each
 // counted once, as its first clipping.
 func (r *Reporter) storyTotals(ctx context.Context, f Filter, by []string, names map[string]string, t *Totals) error {
-	stubs, err := r.st.ClippingStubs(ctx, f.store())
+	stubs, err := r.st.ClippingStubs(ctx, f.store(), contains(by, ByEntity) || contains(by, ByKind))
 	if err != nil {
 		return err
 	}

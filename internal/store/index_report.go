@@ -26,9 +26,9 @@ type EntityRef struct {
 }
 
 // ClippingStubs returns the clippings matching f, by date then id, with
-// their entities (all of them: the entity and kind filters select
-// clippings, they do not trim their entities).
-func (s *Store) ClippingStubs(ctx context.Context, f CountFilter) ([]Stub, error) {
+// their entities when asked (all of them: the entity and kind filters
+// select clippings, they do not trim their entities).
+func (s *Store) ClippingStubs(ctx context.Context, f CountFilter, entities bool) ([]Stub, error) {
 	where, args := f.where(false)
 	rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.date_at, a.outlet_id, a.scope, a.simhash FROM articles a `+
 		where+` ORDER BY a.date_at, a.id`, args...)
@@ -54,6 +54,9 @@ func (s *Store) ClippingStubs(ctx context.Context, f CountFilter) ([]Stub, error
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: clipping stubs: %w", err)
+	}
+	if !entities {
+		return out, nil
 	}
 	mrows, err := s.db.QueryContext(ctx, `SELECT m.article_id, m.entity_id, m.entity_kind FROM mentions m
 		WHERE m.article_id IN (SELECT a.id FROM articles a `+where+`) ORDER BY m.article_id, m.rowid`, args...)
