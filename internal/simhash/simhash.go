@@ -4,10 +4,15 @@
 package simhash
 
 import (
-	"hash/fnv"
 	"math/bits"
 	"strings"
 	"unicode"
+)
+
+// FNV-1a, 64 bits, inlined: the shingles are hashed without allocating.
+const (
+	fnvOffset uint64 = 14695981039346656037
+	fnvPrime  uint64 = 1099511628211
 )
 
 // shingle is the number of words hashed together.
@@ -22,23 +27,19 @@ func Of(text string) uint64 {
 	if len(words) == 0 {
 		return 0
 	}
-	var v [64]int
-	h := fnv.New64a()
+	var v [64]int32
 	add := func(ws []string) {
-		h.Reset()
+		x := fnvOffset
 		for i, w := range ws {
 			if i > 0 {
-				h.Write([]byte{' '})
+				x = (x ^ ' ') * fnvPrime
 			}
-			h.Write([]byte(w))
+			for j := 0; j < len(w); j++ {
+				x = (x ^ uint64(w[j])) * fnvPrime
+			}
 		}
-		x := h.Sum64()
-		for b := 0; b < 64; b++ {
-			if x&(1<<b) != 0 {
-				v[b]++
-			} else {
-				v[b]--
-			}
+		for b := range v {
+			v[b] += int32(x>>b&1)*2 - 1
 		}
 	}
 	if len(words) < shingle {

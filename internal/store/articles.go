@@ -66,7 +66,7 @@ func (s *Store) SaveArticle(ctx context.Context, in ArticleInput) (SaveResult, e
 	hash := contentHash(a, in.Mentions)
 	var res SaveResult
 	err = s.tx(ctx, func(tx *sql.Tx) error {
-		id, found, err := findArticle(ctx, tx, append([]string{in.URL}, in.AltURLs...))
+		id, found, err := s.findArticle(ctx, tx, append([]string{in.URL}, in.AltURLs...))
 		if err != nil {
 			return err
 		}
@@ -77,7 +77,7 @@ func (s *Store) SaveArticle(ctx context.Context, in ArticleInput) (SaveResult, e
 				dateAt = a.Published.Unix()
 			}
 			var scope string
-			err := tx.QueryRowContext(ctx, `SELECT scope FROM outlet_scopes WHERE outlet_id = ? AND valid_from <= ?
+			err := s.txQueryRow(ctx, tx, `SELECT scope FROM outlet_scopes WHERE outlet_id = ? AND valid_from <= ?
 				ORDER BY valid_from DESC LIMIT 1`, in.OutletID, dateAt).Scan(&scope)
 			if errors.Is(err, sql.ErrNoRows) {
 				return fmt.Errorf("outlet %q is unknown: %w", in.OutletID, ErrNotFound)
@@ -85,7 +85,7 @@ func (s *Store) SaveArticle(ctx context.Context, in ArticleInput) (SaveResult, e
 			if err != nil {
 				return err
 			}
-			r, err := tx.ExecContext(ctx, `INSERT INTO articles(url, outlet_id, scope, title, lead, description, authors,
+			r, err := s.txExec(ctx, tx, `INSERT INTO articles(url, outlet_id, scope, title, lead, description, authors,
 				lang, site_name, published_at, date_source, first_seen_at, date_at, fetched_at, paywalled, text_z, html_z,
 				content_hash, simhash, mention_count, matched_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -107,7 +107,7 @@ func (s *Store) SaveArticle(ctx context.Context, in ArticleInput) (SaveResult, e
 				excluded      bool
 				oldDateSource string
 			)
-			if err := tx.QueryRowContext(ctx, `SELECT content_hash, published_at, first_seen_at, excluded, date_source
+			if err := s.txQueryRow(ctx, tx, `SELECT content_hash, published_at, first_seen_at, excluded, date_source
 				FROM articles WHERE id = ?`, id).Scan(&oldHash, &oldPublished, &firstSeen, &excluded, &oldDateSource); err != nil {
 				return err
 			}
@@ -126,7 +126,7 @@ func (s *Store) SaveArticle(ctx context.Context, in ArticleInput) (SaveResult, e
 			if changed {
 				bump = 1
 			}
-			_, err := tx.ExecContext(ctx, `UPDATE articles SET title = ?, lead = ?, description = ?, authors = ?, lang = ?,
+			_, err := s.txExec(ctx, tx, `UPDATE articles SET title = ?, lead = ?, description = ?, authors = ?, lang = ?,
 				site_name = ?, published_at = ?, date_source = ?, date_at = ?, fetched_at = ?, paywalled = ?, text_z = ?,
 				html_z = COALESCE(?, html_z), content_hash = ?, simhash = ?, mention_count = ?, matched_at = ?,
 				scope = `+scopeAtSQL+`, rev = rev + ? WHERE id = ?`,
@@ -138,20 +138,20 @@ func (s *Store) SaveArticle(ctx context.Context, in ArticleInput) (SaveResult, e
 			}
 			res = SaveResult{ID: id, Changed: changed, Excluded: excluded}
 		}
-		if err := writeMentions(ctx, tx, id, in.Mentions); err != nil {
+		if err := s.writeMentions(ctx, tx, id, in.Mentions); err != nil {
 			return err
 		}
 		for _, u := range in.AltURLs {
 			if u == "" || u == in.URL {
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO article_urls(url, article_id) VALUES (?, ?)`, u, id); err != nil {
+			if _, err := s.txExec(ctx, tx, `INSERT OR IGNORE INTO article_urls(url, article_id) VALUES (?, ?)`, u, id); err != nil {
 				return err
 			}
 		}
 		if found {
 			// The canonical URL of this version is an address of the article too.
-			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO article_urls(url, article_id)
+			if _, err := s.txExec(ctx, tx, `INSERT OR IGNORE INTO article_urls(url, article_id)
 				SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM articles WHERE url = ?)`, in.URL, id, in.URL); err != nil {
 				return err
 			}
@@ -164,13 +164,13 @@ func (s *Store) SaveArticle(ctx context.Context, in ArticleInput) (SaveResult, e
 	return res, nil
 }
 
-func findArticle(ctx context.Context, tx *sql.Tx, urls []string) (int64, bool, error) {
+func (s *Store) findArticle(ctx context.Context, tx *sql.Tx, urls []string) (int64, bool, error) {
 	for _, u := range urls {
 		if u == "" {
 			continue
 		}
 		var id int64
-		err := tx.QueryRowContext(ctx, `SELECT id FROM articles WHERE url = ?
+		err := s.txQueryRow(ctx, tx, `SELECT id FROM articles WHERE url = ?
 			UNION ALL SELECT article_id FROM article_urls WHERE url = ? LIMIT 1`, u, u).Scan(&id)
 		if err == nil {
 			return id, true, nil
@@ -182,12 +182,12 @@ func findArticle(ctx context.Context, tx *sql.Tx, urls []string) (int64, bool, e
 	return 0, false, nil
 }
 
-func writeMentions(ctx context.Context, tx *sql.Tx, id int64, mentions []model.Mention) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM mentions WHERE article_id = ?`, id); err != nil {
+func (s *Store) writeMentions(ctx context.Context, tx *sql.Tx, id int64, mentions []model.Mention) error {
+	if _, err := s.txExec(ctx, tx, `DELETE FROM mentions WHERE article_id = ?`, id); err != nil {
 		return err
 	}
 	for _, m := range mentions {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO mentions(article_id, entity_id, entity_kind, alias, matched, field,
+		if _, err := s.txExec(ctx, tx, `INSERT INTO mentions(article_id, entity_id, entity_kind, alias, matched, field,
 			start_pos, end_pos, snippet, hl_start, hl_end, role, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT(article_id, entity_id) DO UPDATE SET count = count + excluded.count`,
 			id, m.EntityID, string(m.EntityKind), m.Alias, m.Matched, m.Field, m.Start, m.End, m.Snippet,
@@ -212,7 +212,7 @@ func (s *Store) ReplaceMentions(ctx context.Context, id int64, mentions []model.
 			_, err := tx.ExecContext(ctx, `UPDATE articles SET matched_at = ? WHERE id = ?`, now.Unix(), id)
 			return err
 		}
-		if err := writeMentions(ctx, tx, id, mentions); err != nil {
+		if err := s.writeMentions(ctx, tx, id, mentions); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE articles SET mention_count = ?, matched_at = ?, rev = rev + 1 WHERE id = ?`,

@@ -73,7 +73,7 @@ func (s *Store) ImportArticles(ctx context.Context, in []ArticleInput) ([]int64,
 			if err != nil {
 				return err
 			}
-			if err := writeMentions(ctx, tx, id, a.Mentions); err != nil {
+			if err := s.writeMentions(ctx, tx, id, a.Mentions); err != nil {
 				return err
 			}
 			ids = append(ids, id)
