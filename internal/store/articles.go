@@ -77,7 +77,7 @@ func (s *Store) SaveArticle(ctx context.Context, in ArticleInput) (SaveResult, e
 				dateAt = a.Published.Unix()
 			}
 			var scope string
-			err := s.txQueryRow(ctx, tx, `SELECT scope FROM outlet_scopes WHERE outlet_id = ? AND valid_from <= ?
+			err := tx.QueryRowContext(ctx, `SELECT scope FROM outlet_scopes WHERE outlet_id = ? AND valid_from <= ?
 				ORDER BY valid_from DESC LIMIT 1`, in.OutletID, dateAt).Scan(&scope)
 			if errors.Is(err, sql.ErrNoRows) {
 				return fmt.Errorf("outlet %q is unknown: %w", in.OutletID, ErrNotFound)
@@ -85,7 +85,7 @@ func (s *Store) SaveArticle(ctx context.Context, in ArticleInput) (SaveResult, e
 			if err != nil {
 				return err
 			}
-			r, err := s.txExec(ctx, tx, `INSERT INTO articles(url, outlet_id, scope, title, lead, description, authors,
+			r, err := tx.ExecContext(ctx, `INSERT INTO articles(url, outlet_id, scope, title, lead, description, authors,
 				lang, site_name, published_at, date_source, first_seen_at, date_at, fetched_at, paywalled, text_z, html_z,
 				content_hash, simhash, mention_count, matched_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -107,7 +107,7 @@ func (s *Store) SaveArticle(ctx context.Context, in ArticleInput) (SaveResult, e
 				excluded      bool
 				oldDateSource string
 			)
-			if err := s.txQueryRow(ctx, tx, `SELECT content_hash, published_at, first_seen_at, excluded, date_source
+			if err := tx.QueryRowContext(ctx, `SELECT content_hash, published_at, first_seen_at, excluded, date_source
 				FROM articles WHERE id = ?`, id).Scan(&oldHash, &oldPublished, &firstSeen, &excluded, &oldDateSource); err != nil {
 				return err
 			}
@@ -126,7 +126,7 @@ func (s *Store) SaveArticle(ctx context.Context, in ArticleInput) (SaveResult, e
 			if changed {
 				bump = 1
 			}
-			_, err := s.txExec(ctx, tx, `UPDATE articles SET title = ?, lead = ?, description = ?, authors = ?, lang = ?,
+			_, err := tx.ExecContext(ctx, `UPDATE articles SET title = ?, lead = ?, description = ?, authors = ?, lang = ?,
 				site_name = ?, published_at = ?, date_source = ?, date_at = ?, fetched_at = ?, paywalled = ?, text_z = ?,
 				html_z = COALESCE(?, html_z), content_hash = ?, simhash = ?, mention_count = ?, matched_at = ?,
 				scope = `+scopeAtSQL+`, rev = rev + ? WHERE id = ?`,
@@ -145,13 +145,13 @@ func (s *Store) SaveArticle(ctx context.Context, in ArticleInput) (SaveResult, e
 			if u == "" || u == in.URL {
 				continue
 			}
-			if _, err := s.txExec(ctx, tx, `INSERT OR IGNORE INTO article_urls(url, article_id) VALUES (?, ?)`, u, id); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO article_urls(url, article_id) VALUES (?, ?)`, u, id); err != nil {
 				return err
 			}
 		}
 		if found {
 			// The canonical URL of this version is an address of the article too.
-			if _, err := s.txExec(ctx, tx, `INSERT OR IGNORE INTO article_urls(url, article_id)
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO article_urls(url, article_id)
 				SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM articles WHERE url = ?)`, in.URL, id, in.URL); err != nil {
 				return err
 			}
@@ -170,7 +170,7 @@ func (s *Store) findArticle(ctx context.Context, tx *sql.Tx, urls []string) (int
 			continue
 		}
 		var id int64
-		err := s.txQueryRow(ctx, tx, `SELECT id FROM articles WHERE url = ?
+		err := tx.QueryRowContext(ctx, `SELECT id FROM articles WHERE url = ?
 			UNION ALL SELECT article_id FROM article_urls WHERE url = ? LIMIT 1`, u, u).Scan(&id)
 		if err == nil {
 			return id, true, nil
@@ -183,11 +183,11 @@ func (s *Store) findArticle(ctx context.Context, tx *sql.Tx, urls []string) (int
 }
 
 func (s *Store) writeMentions(ctx context.Context, tx *sql.Tx, id int64, mentions []model.Mention) error {
-	if _, err := s.txExec(ctx, tx, `DELETE FROM mentions WHERE article_id = ?`, id); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM mentions WHERE article_id = ?`, id); err != nil {
 		return err
 	}
 	for _, m := range mentions {
-		if _, err := s.txExec(ctx, tx, `INSERT INTO mentions(article_id, entity_id, entity_kind, alias, matched, field,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO mentions(article_id, entity_id, entity_kind, alias, matched, field,
 			start_pos, end_pos, snippet, hl_start, hl_end, role, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT(article_id, entity_id) DO UPDATE SET count = count + excluded.count`,
 			id, m.EntityID, string(m.EntityKind), m.Alias, m.Matched, m.Field, m.Start, m.End, m.Snippet,

@@ -49,7 +49,7 @@ func (s *Store) Discover(ctx context.Context, items []Discovered, now time.Time)
 			// A URL already stored as an article (found by another path) is
 			// recorded as fetched, never refetched for that.
 			var articleID sql.NullInt64
-			if err := s.txQueryRow(ctx, tx, `SELECT id FROM articles WHERE url = ?
+			if err := tx.QueryRowContext(ctx, `SELECT id FROM articles WHERE url = ?
 				UNION ALL SELECT article_id FROM article_urls WHERE url = ? LIMIT 1`, d.URL, d.URL).Scan(&articleID); err != nil && err != sql.ErrNoRows {
 				return err
 			}
@@ -57,7 +57,7 @@ func (s *Store) Discover(ctx context.Context, items []Discovered, now time.Time)
 			if articleID.Valid {
 				state = StateFetched
 			}
-			r, err := s.txExec(ctx, tx, `INSERT INTO frontier(url, outlet_id, source_id, state, depth, discovered_at,
+			r, err := tx.ExecContext(ctx, `INSERT INTO frontier(url, outlet_id, source_id, state, depth, discovered_at,
 				hint_title, hint_description, hint_published, lastmod, article_id)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO NOTHING`,
 				d.URL, d.OutletID, srcID, state, d.Depth, now.Unix(), d.Title, d.Description, unix(d.Published),
@@ -69,7 +69,7 @@ func (s *Store) Discover(ctx context.Context, items []Discovered, now time.Time)
 				added++
 				continue
 			}
-			if _, err := s.txExec(ctx, tx, `UPDATE frontier SET
+			if _, err := tx.ExecContext(ctx, `UPDATE frontier SET
 				hint_title = CASE WHEN ? != '' THEN ? ELSE hint_title END,
 				hint_description = CASE WHEN ? != '' THEN ? ELSE hint_description END,
 				hint_published = COALESCE(hint_published, ?),
@@ -213,7 +213,7 @@ func (s *Store) FrontierURL(ctx context.Context, u string) (FrontierEntry, error
 
 // Fetched records that a URL was stored as an article.
 func (s *Store) Fetched(ctx context.Context, u string, articleID int64, now time.Time) error {
-	_, err := s.exec(ctx, `UPDATE frontier SET state = 'fetched', article_id = ?, fetched_at = ?,
+	_, err := s.db.ExecContext(ctx, `UPDATE frontier SET state = 'fetched', article_id = ?, fetched_at = ?,
 		attempts = attempts + 1, last_error = '' WHERE url = ?`, articleID, now.Unix(), u)
 	if err != nil {
 		return fmt.Errorf("store: frontier fetched: %w", err)

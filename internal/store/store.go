@@ -34,8 +34,6 @@ type Store struct {
 	path string
 	lock *fileLock
 	z    *codec
-
-	stmts stmtCache
 }
 
 // Open opens (creating if needed) the database at path and applies pending
@@ -81,7 +79,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 // Close closes the database.
 func (s *Store) Close() error {
-	err := errors.Join(s.stmts.close(), s.db.Close())
+	err := s.db.Close()
 	if lerr := s.lock.release(); lerr != nil && err == nil {
 		err = lerr
 	}
