@@ -41,6 +41,9 @@ type vocabulary struct {
 	// class holds, per id, the rule words' classes (speech verbs…).
 	class []uint8
 	amp   int32 // the id of "&", or -1
+	// lens holds, per first byte, a bit per word length (31: 31 and over)
+	// of the vocabulary's words: most text words fail it before hashing.
+	lens [256]uint32
 }
 
 // vslot is one entry of the table; id is the word's id + 1 (0: empty).
@@ -116,6 +119,9 @@ func (v *vocabulary) finish() {
 			i = (i + 1) & v.mask
 		}
 		v.slots[i] = vslot{x: kx, y: ky, off: uint32(len(keys)), id: x + 1, n: uint32(len(w))}
+		if len(w) > 0 {
+			v.lens[w[0]] |= 1 << min(len(w), 31)
+		}
 		v.tags[i] = tagOf(h)
 		keys = append(keys, w...)
 	}
@@ -131,7 +137,7 @@ func tagOf(h uint32) uint8 { return uint8(h>>24) | 1 }
 
 // lookup returns the id of the folded word buf[:n], or -1.
 func (v *vocabulary) lookup(buf *[maxWord]byte, n int) int32 {
-	if n > v.maxLen || n > maxWord {
+	if n > v.maxLen || n > maxWord || n == 0 || v.lens[buf[0]]&(1<<min(n, 31)) == 0 {
 		return -1
 	}
 	x, y := wordKey(buf, n)
