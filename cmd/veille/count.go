@@ -274,38 +274,6 @@ func (e *engine) names(ctx context.Context) (labels, error) {
 	return labels{outlets: outlets, entities: ents}, nil
 }
 
-func scopeName(s string) string {
-	switch s {
-	case "national":
-		return "presse nationale"
-	case "regional":
-		return "presse régionale"
-	case "trade":
-		return "presse professionnelle"
-	case "international":
-		return "presse internationale"
-	case "institutional":
-		return "médias institutionnels"
-	}
-	return ""
-}
-
-func kindName(k string) string {
-	switch k {
-	case "federation":
-		return "fédération"
-	case "member":
-		return "agences membres"
-	case "brand":
-		return "marques"
-	case "event":
-		return "événements"
-	case "person":
-		return "personnes"
-	}
-	return ""
-}
-
 func (l labels) name(by, key string) string {
 	var n string
 	switch by {
@@ -314,9 +282,9 @@ func (l labels) name(by, key string) string {
 	case "entity":
 		n = l.entities[key]
 	case "scope":
-		n = scopeName(key)
+		n = model.Scope(key).Label()
 	case "kind":
-		n = kindName(key)
+		n = model.EntityKind(key).Label()
 	case "month":
 		if t, err := time.Parse("2006-01", key); err == nil {
 			n = report.MonthFR(t.Month()) + " " + strconv.Itoa(t.Year())

@@ -69,6 +69,23 @@ func EntityKinds() []EntityKind {
 	return []EntityKind{KindFederation, KindEvent, KindBrand, KindPerson, KindMember}
 }
 
+// Label is the French name of the kind, as a group: "agences membres".
+func (k EntityKind) Label() string {
+	switch k {
+	case KindFederation:
+		return "fédération"
+	case KindMember:
+		return "agences membres"
+	case KindBrand:
+		return "marques"
+	case KindEvent:
+		return "événements"
+	case KindPerson:
+		return "personnes"
+	}
+	return ""
+}
+
 // Valid reports whether k is one of EntityKinds.
 func (k EntityKind) Valid() bool {
 	for _, v := range EntityKinds() {

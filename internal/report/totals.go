@@ -469,21 +469,7 @@ func (r *Reporter) Label(by, key string, outlets map[string]string) string {
 }
 
 // KindLabel is the French name of an entity kind, as a group.
-func KindLabel(k string) string {
-	switch k {
-	case "federation":
-		return "fédération"
-	case "member":
-		return "agences membres"
-	case "brand":
-		return "marques"
-	case "event":
-		return "événements"
-	case "person":
-		return "personnes"
-	}
-	return ""
-}
+func KindLabel(k string) string { return model.EntityKind(k).Label() }
 
 func kindPhrase(k string) string {
 	switch k {

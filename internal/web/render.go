@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/cner/veille/internal/model"
 	"github.com/cner/veille/internal/report"
@@ -204,38 +206,20 @@ func pluralWord(n int, one, many string) string {
 	return many
 }
 
-// scopeName is the French name of an outlet scope.
-func scopeName(s string) string {
-	switch model.Scope(s) {
-	case model.ScopeNational:
-		return "Presse nationale"
-	case model.ScopeRegional:
-		return "Presse régionale"
-	case model.ScopeTrade:
-		return "Presse professionnelle"
-	case model.ScopeInternational:
-		return "Presse internationale"
-	case model.ScopeInstitutional:
-		return "Médias institutionnels"
-	}
-	return s
-}
+// scopeName is the French name of an outlet scope, capitalised.
+func scopeName(s string) string { return capitalised(model.Scope(s).Label(), s) }
 
-// kindName is the French name of an entity kind.
-func kindName(k string) string {
-	switch model.EntityKind(k) {
-	case model.KindFederation:
-		return "Fédération"
-	case model.KindMember:
-		return "Agences membres"
-	case model.KindBrand:
-		return "Marques"
-	case model.KindEvent:
-		return "Événements"
-	case model.KindPerson:
-		return "Personnes"
+// kindName is the French name of an entity kind, capitalised.
+func kindName(k string) string { return capitalised(model.EntityKind(k).Label(), k) }
+
+// capitalised returns label with its first letter in upper case, or
+// fallback when label is empty.
+func capitalised(label, fallback string) string {
+	if label == "" {
+		return fallback
 	}
-	return k
+	r, size := utf8.DecodeRuneInString(label)
+	return string(unicode.ToUpper(r)) + label[size:]
 }
 
 // assets are the embedded static files, served under names that carry a
