@@ -222,3 +222,34 @@ func (a *app) printCommandHelp(w io.Writer, c command) {
 		fmt.Fprintf(w, "\nUsage : veille %s\n", c.usage)
 	}
 }
+
+// subcommand is one action of a command with several (config init, watch
+// test, eval dates).
+type subcommand struct {
+	name string
+	run  func(ctx context.Context, a *app, args []string) error
+}
+
+// dispatch runs the subcommand named by args[0], or prints the command's
+// help, or says which subcommands exist.
+func (a *app) dispatch(ctx context.Context, command string, args []string, subs []subcommand) error {
+	names := make([]string, len(subs))
+	for i, s := range subs {
+		names[i] = s.name
+	}
+	list := strings.Join(names[:len(names)-1], ", ") + " ou " + names[len(names)-1]
+	if len(args) == 0 {
+		return usagef("%s : précisez %s (veille %s --help)", command, list, command)
+	}
+	if args[0] == "--help" || args[0] == "-h" {
+		c, _ := findCommand(command)
+		a.printCommandHelp(a.stdout, c)
+		return nil
+	}
+	for _, s := range subs {
+		if s.name == args[0] {
+			return s.run(ctx, a, args[1:])
+		}
+	}
+	return usagef("%s : sous-commande inconnue %q (%s)", command, args[0], list)
+}

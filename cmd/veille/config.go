@@ -25,22 +25,11 @@ func configCmd() command {
 }
 
 func runConfig(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 {
-		return usagef("config : précisez init, check ou show (veille config --help)")
-	}
-	switch args[0] {
-	case "--help", "-h":
-		c, _ := findCommand("config")
-		a.printCommandHelp(a.stdout, c)
-		return nil
-	case "init":
-		return configInit(a, args[1:])
-	case "check":
-		return configCheck(a, args[1:])
-	case "show":
-		return configShow(a, args[1:])
-	}
-	return usagef("config : sous-commande inconnue %q (init, check ou show)", args[0])
+	return a.dispatch(ctx, "config", args, []subcommand{
+		{"init", func(_ context.Context, a *app, args []string) error { return configInit(a, args) }},
+		{"check", func(_ context.Context, a *app, args []string) error { return configCheck(a, args) }},
+		{"show", func(_ context.Context, a *app, args []string) error { return configShow(a, args) }},
+	})
 }
 
 func configInit(a *app, args []string) error {

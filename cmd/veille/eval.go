@@ -28,22 +28,11 @@ Pour match, DOSSIER est un corpus étiqueté ; par défaut internal/match/testda
 }
 
 func runEval(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 {
-		return usagef("eval : précisez extract, dates ou match (veille eval --help)")
-	}
-	switch args[0] {
-	case "--help", "-h":
-		c, _ := findCommand("eval")
-		a.printCommandHelp(a.stdout, c)
-		return nil
-	case "extract":
-		return evalExtract(ctx, a, args[1:])
-	case "dates":
-		return evalDates(ctx, a, args[1:])
-	case "match":
-		return evalMatch(ctx, a, args[1:])
-	}
-	return usagef("eval : sous-commande inconnue %q (extract, dates ou match)", args[0])
+	return a.dispatch(ctx, "eval", args, []subcommand{
+		{"extract", evalExtract},
+		{"dates", evalDates},
+		{"match", evalMatch},
+	})
 }
 
 // evalDataDir resolves the data folder of one set: the argument (the set

@@ -25,20 +25,10 @@ func watchCmd() command {
 }
 
 func runWatch(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 {
-		return usagef("watch : précisez list ou test (veille watch --help)")
-	}
-	switch args[0] {
-	case "--help", "-h":
-		c, _ := findCommand("watch")
-		a.printCommandHelp(a.stdout, c)
-		return nil
-	case "list":
-		return watchList(a, args[1:])
-	case "test":
-		return watchTest(ctx, a, args[1:])
-	}
-	return usagef("watch : sous-commande inconnue %q (list ou test)", args[0])
+	return a.dispatch(ctx, "watch", args, []subcommand{
+		{"list", func(_ context.Context, a *app, args []string) error { return watchList(a, args) }},
+		{"test", watchTest},
+	})
 }
 
 // watchEntity is an entity of the effective watch list, as shown; its

@@ -173,17 +173,8 @@ func (s *Store) PendingBackfillPages(ctx context.Context, period, outletID strin
 	if err != nil {
 		return nil, fmt.Errorf("store: backfill pages: %w", err)
 	}
-	defer rows.Close()
-	var out []BackfillPage
-	for rows.Next() {
-		var p BackfillPage
-		if err := rows.Scan(&p.Period, &p.URL, &p.OutletID, &p.SourceID, &p.Kind, &p.Depth, &p.State, &p.Discovered,
-			&p.Attempts, &p.Error); err != nil {
-			return nil, fmt.Errorf("store: backfill pages: %w", err)
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := scanBackfillPages(rows)
+	if err != nil {
 		return nil, fmt.Errorf("store: backfill pages: %w", err)
 	}
 	return out, nil
@@ -211,24 +202,9 @@ func (s *Store) BackfillPageDone(ctx context.Context, period, u string, discover
 // BackfillCounts counts a period's pages by state (of one outlet, or all
 // when outletID is empty).
 func (s *Store) BackfillCounts(ctx context.Context, period, outletID string) (map[string]int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM crawler_backfill WHERE period = ?
+	out, err := s.countByKey(ctx, `SELECT state, COUNT(*) FROM crawler_backfill WHERE period = ?
 		AND (? = '' OR outlet_id = ?) GROUP BY state`, period, outletID, outletID)
 	if err != nil {
-		return nil, fmt.Errorf("store: backfill counts: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var (
-			state string
-			n     int
-		)
-		if err := rows.Scan(&state, &n); err != nil {
-			return nil, fmt.Errorf("store: backfill counts: %w", err)
-		}
-		out[state] = n
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: backfill counts: %w", err)
 	}
 	return out, nil
@@ -242,17 +218,8 @@ func (s *Store) BackfillFailures(ctx context.Context, period, outletID string) (
 	if err != nil {
 		return nil, fmt.Errorf("store: backfill failures: %w", err)
 	}
-	defer rows.Close()
-	var out []BackfillPage
-	for rows.Next() {
-		var p BackfillPage
-		if err := rows.Scan(&p.Period, &p.URL, &p.OutletID, &p.SourceID, &p.Kind, &p.Depth, &p.State, &p.Discovered,
-			&p.Attempts, &p.Error); err != nil {
-			return nil, fmt.Errorf("store: backfill failures: %w", err)
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := scanBackfillPages(rows)
+	if err != nil {
 		return nil, fmt.Errorf("store: backfill failures: %w", err)
 	}
 	return out, nil
@@ -354,4 +321,21 @@ func (s *Store) KnownArticleURL(ctx context.Context, urls []string) (bool, error
 		return false, fmt.Errorf("store: known article url: %w", err)
 	}
 	return true, nil
+}
+
+// scanBackfillPages reads rows of crawler_backfill's columns, in the order
+// period, url, outlet_id, source_id, kind, depth, state, discovered,
+// attempts, error.
+func scanBackfillPages(rows *sql.Rows) ([]BackfillPage, error) {
+	defer rows.Close()
+	var out []BackfillPage
+	for rows.Next() {
+		var p BackfillPage
+		if err := rows.Scan(&p.Period, &p.URL, &p.OutletID, &p.SourceID, &p.Kind, &p.Depth, &p.State, &p.Discovered,
+			&p.Attempts, &p.Error); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
 }

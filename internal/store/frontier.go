@@ -91,33 +91,6 @@ func (s *Store) Discover(ctx context.Context, items []Discovered, now time.Time)
 	return added, nil
 }
 
-// Due returns up to limit pending URLs whose next attempt is due, oldest
-// discovery first.
-func (s *Store) Due(ctx context.Context, limit int, now time.Time) ([]FrontierItem, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT url, outlet_id, COALESCE(source_id, 0), depth, hint_title,
-		hint_description, hint_published, lastmod, attempts FROM frontier
-		WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY discovered_at, url LIMIT ?`, now.Unix(), limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: due urls: %w", err)
-	}
-	defer rows.Close()
-	var out []FrontierItem
-	for rows.Next() {
-		var (
-			it                 FrontierItem
-			published, lastmod sql.NullInt64
-		)
-		if err := rows.Scan(&it.URL, &it.OutletID, &it.SourceID, &it.Depth, &it.Title, &it.Description,
-			&published, &lastmod, &it.Attempts); err != nil {
-			return nil, fmt.Errorf("store: due urls: %w", err)
-		}
-		it.Published = fromUnix(published)
-		it.LastMod = fromUnix(lastmod)
-		out = append(out, it)
-	}
-	return out, rows.Err()
-}
-
 // DueFair returns up to limit pending URLs due at now, at most perOutlet
 // of each outlet, interleaved (every outlet's first, then every outlet's
 // second…), newest first within an outlet: a backlog on one site does not
@@ -135,22 +108,8 @@ func (s *Store) DueFair(ctx context.Context, now time.Time, limit, perOutlet int
 	if err != nil {
 		return nil, fmt.Errorf("store: due urls: %w", err)
 	}
-	defer rows.Close()
-	var out []FrontierItem
-	for rows.Next() {
-		var (
-			it                 FrontierItem
-			published, lastmod sql.NullInt64
-		)
-		if err := rows.Scan(&it.URL, &it.OutletID, &it.SourceID, &it.Depth, &it.Title, &it.Description,
-			&published, &lastmod, &it.Attempts); err != nil {
-			return nil, fmt.Errorf("store: due urls: %w", err)
-		}
-		it.Published = fromUnix(published)
-		it.LastMod = fromUnix(lastmod)
-		out = append(out, it)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := scanFrontierItems(rows)
+	if err != nil {
 		return nil, fmt.Errorf("store: due urls: %w", err)
 	}
 	return out, nil
@@ -258,21 +217,51 @@ func (s *Store) Requeue(ctx context.Context, state string) (int64, error) {
 
 // FrontierCounts counts URLs per state.
 func (s *Store) FrontierCounts(ctx context.Context) (map[string]int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM frontier GROUP BY state`)
+	out, err := s.countByKey(ctx, `SELECT state, COUNT(*) FROM frontier GROUP BY state`)
 	if err != nil {
 		return nil, fmt.Errorf("store: frontier counts: %w", err)
+	}
+	return out, nil
+}
+
+// scanFrontierItems reads rows of (url, outlet_id, source_id, depth,
+// hint_title, hint_description, hint_published, lastmod, attempts).
+func scanFrontierItems(rows *sql.Rows) ([]FrontierItem, error) {
+	defer rows.Close()
+	var out []FrontierItem
+	for rows.Next() {
+		var (
+			it                 FrontierItem
+			published, lastmod sql.NullInt64
+		)
+		if err := rows.Scan(&it.URL, &it.OutletID, &it.SourceID, &it.Depth, &it.Title, &it.Description,
+			&published, &lastmod, &it.Attempts); err != nil {
+			return nil, err
+		}
+		it.Published = fromUnix(published)
+		it.LastMod = fromUnix(lastmod)
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+// countByKey runs a query of (key, count) rows into a map.
+func (s *Store) countByKey(ctx context.Context, q string, args ...any) (map[string]int, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	out := map[string]int{}
 	for rows.Next() {
 		var (
-			state string
-			n     int
+			key string
+			n   int
 		)
-		if err := rows.Scan(&state, &n); err != nil {
-			return nil, fmt.Errorf("store: frontier counts: %w", err)
+		if err := rows.Scan(&key, &n); err != nil {
+			return nil, err
 		}
-		out[state] = n
+		out[key] = n
 	}
 	return out, rows.Err()
 }

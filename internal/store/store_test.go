@@ -264,7 +264,7 @@ func TestFrontier(t *testing.T) {
 	if n, _ := s.Discover(ctx, []Discovered{{URL: "https://echo.fr/a", OutletID: "echo"}}, now); n != 0 {
 		t.Errorf("rediscovery counted as new")
 	}
-	due, _ := s.Due(ctx, 10, now)
+	due, _ := s.DueFair(ctx, now, 10, 10, "")
 	if len(due) != 2 || due[0].Title != "A" {
 		t.Fatalf("due = %+v", due)
 	}
@@ -275,10 +275,10 @@ func TestFrontier(t *testing.T) {
 	if err := s.Failed(ctx, "https://echo.fr/b", "timeout", StatePending, now.Add(time.Hour), 3); err != nil {
 		t.Fatal(err)
 	}
-	if due, _ := s.Due(ctx, 10, now); len(due) != 0 {
+	if due, _ := s.DueFair(ctx, now, 10, 10, ""); len(due) != 0 {
 		t.Errorf("due after fetch/failure = %+v", due)
 	}
-	if due, _ := s.Due(ctx, 10, now.Add(2*time.Hour)); len(due) != 1 || due[0].Attempts != 1 {
+	if due, _ := s.DueFair(ctx, now.Add(2*time.Hour), 10, 10, ""); len(due) != 1 || due[0].Attempts != 1 {
 		t.Errorf("retry not due later: %+v", due)
 	}
 	s.Failed(ctx, "https://echo.fr/b", "timeout", StatePending, now, 3)
@@ -293,7 +293,7 @@ func TestFrontier(t *testing.T) {
 	}
 	// A sitemap lastmod after the fetch asks for a refetch.
 	s.Discover(ctx, []Discovered{{URL: "https://echo.fr/a", OutletID: "echo", LastMod: now.Add(48 * time.Hour)}}, now)
-	if due, _ := s.Due(ctx, 10, now); len(due) != 1 || due[0].URL != "https://echo.fr/a" {
+	if due, _ := s.DueFair(ctx, now, 10, 10, ""); len(due) != 1 || due[0].URL != "https://echo.fr/a" {
 		t.Errorf("lastmod did not requeue: %+v", due)
 	}
 }
