@@ -12,6 +12,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/cner/veille/internal/model"
 )
@@ -32,6 +33,13 @@ const (
 // ErrStale means the index on disk was built with another mapping.
 var ErrStale = errors.New("index: built by another version of veille: run veille reindex")
 
+// ErrInUse means another process holds the index open: bleve allows one
+// process per index. Opening waits LockWait for it before giving up.
+var ErrInUse = errors.New("index: in use by another process")
+
+// LockWait is how long Open waits for another process to release the index.
+const LockWait = 1500 * time.Millisecond
+
 // Open opens the index at path, creating it when absent. loc is the zone of
 // the year and month fields. An index built with another MappingVersion
 // gives ErrStale.
@@ -39,8 +47,10 @@ func Open(path string, loc *time.Location) (*Index, error) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	idx, err := bleve.Open(path)
+	idx, err := bleve.OpenUsing(path, map[string]any{"bolt_timeout": LockWait.String()})
 	switch {
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return nil, fmt.Errorf("index: opening %s: %w", path, ErrInUse)
 	case errors.Is(err, bleve.ErrorIndexPathDoesNotExist):
 		if idx, err = create(path); err != nil {
 			return nil, err

@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -110,5 +111,38 @@ func TestReopenKeepsDocuments(t *testing.T) {
 	defer ix.Close()
 	if n, _ := ix.DocCount(); n != 1 {
 		t.Errorf("after reopen: %d docs", n)
+	}
+}
+
+// A second opener (another veille process, or here another open of the same
+// directory) gets ErrInUse after LockWait instead of waiting for ever; the
+// first one's documents are untouched and the index opens once released.
+func TestOpenWhileHeldIsInUse(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "index.bleve")
+	ix, err := Open(path, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Apply(context.Background(), []*model.Clipping{clip(1, "echo", "national", "t", "x", time.Now())}, nil); err != nil {
+		t.Fatal(err)
+	}
+	second, err := Open(path, time.UTC)
+	if !errors.Is(err, ErrInUse) {
+		if second != nil {
+			second.Close()
+		}
+		t.Fatalf("second open: got %v, want ErrInUse", err)
+	}
+	if n, _ := ix.DocCount(); n != 1 {
+		t.Errorf("holder sees %d docs, want 1", n)
+	}
+	ix.Close()
+	again, err := Open(path, time.UTC)
+	if err != nil {
+		t.Fatalf("open after release: %v", err)
+	}
+	defer again.Close()
+	if n, _ := again.DocCount(); n != 1 {
+		t.Errorf("after release: %d docs, want 1", n)
 	}
 }

@@ -170,7 +170,7 @@ func runCount(ctx context.Context, a *app, args []string) error {
 	if *by == "month" && (f.From.IsZero() || f.To.IsZero()) {
 		return usagef("--by month demande une période (--year ou --from et --to)")
 	}
-	e, err := a.open(ctx, cfg)
+	e, err := a.openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -57,6 +57,7 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer e.Close()
+	defer e.shareIndex(ctx)() // other commands search through this process
 	pr := newProgress(a.stderr)
 	stats, err := e.pl.CrawlOnce(ctx, pr.update)
 	if err != nil {

@@ -52,6 +52,10 @@ func (a *app) open(ctx context.Context, cfg *config.Config) (*engine, error) {
 			}
 		}
 	}
+	if errors.Is(err, index.ErrInUse) {
+		st.Close()
+		return nil, indexBusyError{cfg.DataDir}
+	}
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -74,9 +78,27 @@ func (a *app) open(ctx context.Context, cfg *config.Config) (*engine, error) {
 	return e, nil
 }
 
-// Close closes the index, then the store.
+// openStore opens the store of cfg's data directory alone (no index, no
+// crawler, no pipeline): what counts and reports read, so that they run
+// beside the process that holds the index.
+func (a *app) openStore(ctx context.Context, cfg *config.Config) (*engine, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("dossier de données %s : %w", cfg.DataDir, err)
+	}
+	st, err := store.Open(ctx, storePath(cfg.DataDir))
+	if err != nil {
+		return nil, err
+	}
+	return &engine{cfg: cfg, st: st, log: a.logger}, nil
+}
+
+// Close closes the index (when open), then the store.
 func (e *engine) Close() error {
-	return errors.Join(e.ix.Close(), e.st.Close())
+	var err error
+	if e.ix != nil {
+		err = e.ix.Close()
+	}
+	return errors.Join(err, e.st.Close())
 }
 
 // openFromFlags loads the configuration and opens its data directory.

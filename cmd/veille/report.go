@@ -65,7 +65,7 @@ func runReport(ctx context.Context, a *app, args []string) error {
 			return usagef("%s : le dossier %s n'existe pas", p, filepath.Dir(p))
 		}
 	}
-	e, err := a.open(ctx, cfg)
+	e, err := a.openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -53,6 +53,7 @@ func runRun(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer e.Close()
+	defer e.shareIndex(ctx)() // other commands search through this process
 
 	components := []component{
 		{"collecte", func(ctx context.Context) error { return e.pl.Run(ctx, pipeline.RunOptions{}) }},

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"os"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/cner/veille/config"
 	"github.com/cner/veille/index"
 )
 
@@ -94,12 +96,7 @@ func runSearch(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	e, err := a.open(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer e.Close()
-	res, err := e.ix.Search(ctx, index.Query{Text: q, From: from, To: to, Outlet: *outlet, Entity: *entity,
+	res, err := a.search(ctx, cfg, index.Query{Text: q, From: from, To: to, Outlet: *outlet, Entity: *entity,
 		Scope: *scope, Kind: *kind, Sort: *sortBy, Size: *limit, Offset: (*page - 1) * *limit})
 	var qe *index.QueryError
 	if errors.As(err, &qe) {
@@ -157,4 +154,29 @@ func runSearch(ctx context.Context, a *app, args []string) error {
 		fmt.Fprintf(a.stdout, "\n(%d sur %d ; --page %d pour la suite)\n", shown, out.Total, *page+1)
 	}
 	return nil
+}
+
+// search runs q on the data directory's index: opened here or, while
+// veille run, serve or demo holds it, in that process.
+func (a *app) search(ctx context.Context, cfg *config.Config, q index.Query) (*index.Results, error) {
+	if _, err := os.Stat(socketPath(cfg.DataDir)); err == nil {
+		// Ask the holder first: opening would wait index.LockWait for it.
+		res, err := askIndexHolder(ctx, cfg.DataDir, q)
+		if !errors.Is(err, errNoHolder) {
+			return res, err
+		}
+	}
+	e, err := a.open(ctx, cfg)
+	if errors.Is(err, index.ErrInUse) {
+		res, herr := askIndexHolder(ctx, cfg.DataDir, q)
+		if errors.Is(herr, errNoHolder) {
+			return nil, err
+		}
+		return res, herr
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer e.Close()
+	return e.ix.Search(ctx, q)
 }

@@ -49,6 +49,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer e.Close()
+	defer e.shareIndex(ctx)() // other commands search through this process
 	srv, err := e.webServer(a)
 	if err != nil {
 		return err

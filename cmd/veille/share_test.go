@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/cner/veille/index"
+)
+
+// TestCommandsBesideTheIndexHolder: while one process holds the index (as
+// veille run, serve and demo do), search is answered by that process,
+// count and report read the store, and a command that needs the index for
+// itself fails at once with a clear message instead of waiting for ever.
+// Nothing stored is touched by the refusals.
+func TestCommandsBesideTheIndexHolder(t *testing.T) {
+	dir, _ := corpusDir(t, 400)
+	alone := countJSON(t, dir, "--year", "2021")
+	var aloneSearch searchResult
+	if err := json.Unmarshal([]byte(mustRun(t, "--data", dir, "search", "--json", "--limit", "5", "agence")), &aloneSearch); err != nil {
+		t.Fatal(err)
+	}
+	if aloneSearch.Total == 0 {
+		t.Fatal("the corpus should hold 'agence'")
+	}
+
+	a := &app{stdout: os.Stdout, stderr: os.Stderr, lookupEnv: func(string) (string, bool) { return "", false }, dataDir: dir}
+	a.logger = discardLogger()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	holder, err := a.openFromFlags(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := true
+	defer func() {
+		if held {
+			holder.Close()
+		}
+	}()
+	stopSharing := holder.shareIndex(ctx)
+
+	// search goes through the holder and gives what it gave alone.
+	var beside searchResult
+	if err := json.Unmarshal([]byte(mustRun(t, "--data", dir, "search", "--json", "--limit", "5", "agence")), &beside); err != nil {
+		t.Fatal(err)
+	}
+	if beside.Total != aloneSearch.Total || len(beside.Hits) != len(aloneSearch.Hits) || beside.Hits[0].ID != aloneSearch.Hits[0].ID {
+		t.Errorf("search beside the holder: %d hits (first %d), alone: %d (first %d)",
+			beside.Total, beside.Hits[0].ID, aloneSearch.Total, aloneSearch.Hits[0].ID)
+	}
+	// The holder's refusal of a query reaches the user as the usual message.
+	_, _, err = run(t, "--data", dir, "search", `"agence`)
+	if err == nil || !strings.Contains(err.Error(), "guillemet") {
+		t.Errorf("unbalanced quote through the holder: %v", err)
+	}
+	// Counts read the store.
+	if got := countJSON(t, dir, "--year", "2021"); got.Total != alone.Total || got.Sentence != alone.Sentence {
+		t.Errorf("count beside the holder: %d %q, alone: %d %q", got.Total, got.Sentence, alone.Total, alone.Sentence)
+	}
+	// A command that needs the index itself is told who has it.
+	_, _, err = run(t, "--data", dir, "reindex")
+	if !errors.Is(err, index.ErrInUse) || !strings.Contains(err.Error(), "ouvert par un autre processus veille") {
+		t.Errorf("reindex beside the holder: %v", err)
+	}
+
+	// Once the holder stops answering (its socket left behind, as after a
+	// SIGKILL), search says the index is busy instead of hanging.
+	stopSharing()
+	if err := os.WriteFile(socketPath(dir), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = run(t, "--data", dir, "search", "agence")
+	if !errors.Is(err, index.ErrInUse) {
+		t.Errorf("search with a dead socket and a held index: %v", err)
+	}
+	held = false
+	if err := holder.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Released: everything works again, on the same data.
+	var after searchResult
+	if err := json.Unmarshal([]byte(mustRun(t, "--data", dir, "search", "--json", "--limit", "5", "agence")), &after); err != nil {
+		t.Fatal(err)
+	}
+	if after.Total != aloneSearch.Total {
+		t.Errorf("after the holder closed: %d hits, want %d", after.Total, aloneSearch.Total)
+	}
+}
