@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -413,13 +414,20 @@ func toHit(h *search.DocumentMatch) Hit {
 		for _, f := range []string{"text", "title"} {
 			for _, frag := range h.Fragments[f] {
 				if strings.Contains(frag, "<mark>") == marked {
-					hit.Fragments = append(hit.Fragments, wholeWords(frag))
+					hit.Fragments = append(hit.Fragments, joinMarks(wholeWords(frag)))
 				}
 			}
 		}
 	}
 	return hit
 }
+
+// markGap is what may separate two marked words of one name: "DEV&CO22"
+// is marked "<mark>DEV</mark>&amp;<mark>CO22</mark>" by the highlighter.
+var markGap = regexp.MustCompile(`</mark>((?:&amp;|&#39;|[-’ \x{00a0}\x{202f}]){1,3})<mark>`)
+
+// joinMarks marks adjacent matched words as one ("<mark>DEV&amp;CO22</mark>").
+func joinMarks(f string) string { return markGap.ReplaceAllString(f, "$1") }
 
 // ellipsis is what the highlighter puts where a fragment cuts the text.
 const ellipsis = "…"
