@@ -23,6 +23,7 @@ type Index struct {
 	idx      bleve.Index
 	loc      *time.Location
 	analyzer analysis.Analyzer // of title and text, for parsing queries
+	facets   facetState
 }
 
 const (
@@ -114,7 +115,11 @@ func create(path string) (bleve.Index, error) {
 
 // Reset replaces the index with a new, empty one (a rebuild): the index
 // sync then indexes every clipping again. Searches must not run meanwhile.
-func (ix *Index) Reset() error {
+func (ix *Index) Reset() (err error) {
+	defer func() { err = errors.Join(err, ix.wrote()) }()
+	if err := ix.closeFacets(); err != nil {
+		return err
+	}
 	if err := ix.idx.Close(); err != nil {
 		return fmt.Errorf("index: close: %w", err)
 	}
@@ -202,10 +207,11 @@ func Remove(path string) error {
 
 // Close closes the index.
 func (ix *Index) Close() error {
+	ferr := ix.closeFacets()
 	if err := ix.idx.Close(); err != nil {
-		return fmt.Errorf("index: close: %w", err)
+		return errors.Join(ferr, fmt.Errorf("index: close: %w", err))
 	}
-	return nil
+	return ferr
 }
 
 // document is what the index holds of a clipping.
@@ -297,10 +303,13 @@ func trimEdition(s string) string {
 }
 
 // Apply indexes the given clippings and removes the given ids, in one batch.
-func (ix *Index) Apply(ctx context.Context, put []*model.Clipping, del []int64) error {
+func (ix *Index) Apply(ctx context.Context, put []*model.Clipping, del []int64) (err error) {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("index: %w", err)
 	}
+	defer func() { // after the batch: a facet table built meanwhile is rebuilt
+		err = errors.Join(err, ix.wrote())
+	}()
 	b := ix.idx.NewBatch()
 	for _, c := range put {
 		if err := b.Index(DocID(c.ID), ix.toDocument(c)); err != nil {

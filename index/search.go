@@ -76,6 +76,14 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Results, error) {
 	if (q.Sort == "" || q.Sort == "date") && req.Size > 0 && req.From+req.Size <= slicedDepth {
 		return ix.searchByWindows(ctx, q, req, period)
 	}
+	if req.Size == 0 && q.Facets { // counts only: one pass over the hits
+		start := time.Now()
+		total, facets, err := ix.countFacets(ctx, req.Query)
+		if err != nil {
+			return nil, err
+		}
+		return &Results{Total: total, Facets: facets, Took: time.Since(start)}, nil
+	}
 	if q.Sort == "" || q.Sort == "date" {
 		req.Score = "none"
 	}
@@ -88,7 +96,9 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Results, error) {
 		out.Hits = append(out.Hits, toHit(h))
 	}
 	if q.Facets {
-		out.Facets = facetCounts(res)
+		if _, out.Facets, err = ix.countFacets(ctx, req.Query); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -101,34 +111,16 @@ const slicedDepth = 500
 // before the rest of the period is searched at once.
 const slicedWindows = 8
 
-func facetCounts(res *bleve.SearchResult) map[string][]FacetCount {
-	out := map[string][]FacetCount{}
-	for name, f := range res.Facets {
-		counts := []FacetCount{}
-		if f.Terms != nil {
-			for _, t := range f.Terms.Terms() {
-				counts = append(counts, FacetCount{Key: t.Term, Count: t.Count})
-			}
-		}
-		out[name] = counts
-	}
-	return out
-}
-
 // searchByWindows answers a date-sorted page: the count (and facets) over the
 // hits, then hits from the newest windows of time until the page is full.
 func (ix *Index) searchByWindows(ctx context.Context, q Query, req *bleve.SearchRequest, period Period) (*Results, error) {
 	start := time.Now()
 	out := &Results{}
 	if q.Facets {
-		count := *req
-		count.Size, count.From, count.Highlight, count.Fields, count.Sort = 0, 0, nil, nil, nil
-		count.Score = "none"
-		res, err := ix.idx.SearchInContext(ctx, &count)
-		if err != nil {
-			return nil, fmt.Errorf("index: search: %w", err)
+		var err error
+		if out.Total, out.Facets, err = ix.countFacets(ctx, req.Query); err != nil {
+			return nil, err
 		}
-		out.Total, out.Facets = res.Total, facetCounts(res)
 	} else {
 		n, capped, err := ix.countUpTo(ctx, req.Query, CountCap)
 		if err != nil {
@@ -356,11 +348,6 @@ func (ix *Index) requestPeriod(q Query) (*bleve.SearchRequest, Period, error) {
 		req.SortBy([]string{"-date", "_id"})
 	default:
 		return nil, period, fmt.Errorf("index: sort %q: not date or relevance", q.Sort)
-	}
-	if q.Facets {
-		for _, f := range FacetFields() {
-			req.AddFacet(f, bleve.NewFacetRequest(f, 1000))
-		}
 	}
 	return req, period, nil
 }

@@ -202,7 +202,74 @@ func queries(ctx context.Context, dir string, runs int, stdout, stderr io.Writer
 		fmt.Fprintln(stdout, l.row(cl.name, fmt.Sprint(totals[len(totals)/2])))
 	}
 	fmt.Fprintln(stdout, cold.row("première exécution de chacune (index tout juste ouvert, hors mesures ci-dessus)", ""))
+	if err := facetQueries(ctx, ix, runs, stdout); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "\nMémoire résidente maximale du processus de mesure : %s. Index : %s, stock : %s.\n\n",
 		mib(peakRSS()), mib(dirSize(filepath.Join(dir, "index.bleve"))), mib(dirSize(filepath.Join(dir, "veille.db"))))
 	return nil
+}
+
+// facetQueries measures the facet counts of the web UI's search page (total
+// and counts by outlet, scope, entity, kind and year over every hit): the
+// facet table against bleve's own facet builders on the same queries,
+// interleaved, and checks that both give the same numbers.
+func facetQueries(ctx context.Context, ix *index.Index, runs int, stdout io.Writer) error {
+	fmt.Fprintln(stdout, "\n### Facettes de la page de recherche (total + titres, portées, entités, types, années sur tous les résultats)")
+	fmt.Fprintln(stdout)
+	s := time.Now()
+	if _, _, err := ix.Counts(ctx, index.Query{}); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Construction de la table des facettes (une fois par état de l'index) : %s.\n\n", ms(time.Since(s)))
+	fmt.Fprintln(stdout, "| requête | résultats | table p50 | table p95 | bleve p50 | bleve p95 | rapport p50 |")
+	fmt.Fprintln(stdout, "|---|---:|---:|---:|---:|---:|---:|")
+	for _, text := range []string{"", "agences", `"agences de développement"`, "hydrogène", "cner year:2021", "entity:devco scope:regional"} {
+		var table, ref latencies
+		var total uint64
+		for i := 0; i < max(runs/3, 5); i++ {
+			s := time.Now()
+			n, got, err := ix.Counts(ctx, index.Query{Text: text})
+			if err != nil {
+				return fmt.Errorf("%q: %w", text, err)
+			}
+			table = append(table, time.Since(s))
+			s = time.Now()
+			m, want, err := ix.CountsByBleve(ctx, index.Query{Text: text})
+			if err != nil {
+				return fmt.Errorf("%q: %w", text, err)
+			}
+			ref = append(ref, time.Since(s))
+			if n != m || !sameFacets(got, want) {
+				return fmt.Errorf("%q: the facet table (%d) and bleve's facets (%d) disagree", text, n, m)
+			}
+			total = n
+		}
+		shown := text
+		if shown == "" {
+			shown = "(toutes les retombées)"
+		}
+		fmt.Fprintf(stdout, "| `%s` | %d | %s | %s | %s | %s | %.1f× |\n", shown, total, ms(table.pct(0.5)), ms(table.pct(0.95)),
+			ms(ref.pct(0.5)), ms(ref.pct(0.95)), float64(ref.pct(0.5))/float64(max(table.pct(0.5), 1)))
+	}
+	fmt.Fprintln(stdout, "\nMêmes totaux et mêmes comptes par valeur pour chaque requête et chaque mesure.")
+	return nil
+}
+
+func sameFacets(a, b map[string][]index.FacetCount) bool {
+	for _, f := range index.FacetFields() {
+		if len(a[f]) != len(b[f]) {
+			return false
+		}
+		m := map[string]int{}
+		for _, fc := range b[f] {
+			m[fc.Key] = fc.Count
+		}
+		for _, fc := range a[f] {
+			if m[fc.Key] != fc.Count {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -146,9 +146,10 @@ func (l latencies) report(b *testing.B, cpuStart time.Duration) {
 }
 
 // BenchmarkPages measures the pages over the corpus, each next to the bare
-// work of the library underneath in the same run (bleve's search with the
-// same query and facets; the store's counts of the totals page), so that
-// the ratio shows what the page adds.
+// work of the library underneath in the same run (the index's search with
+// the same query and facets, and the same with bleve's own facet builders;
+// the store's counts of the totals page), so that the ratio shows what the
+// page adds.
 //
 //	go test ./internal/web -run '^$' -bench Pages -benchtime 40x
 func BenchmarkPages(b *testing.B) {
@@ -198,6 +199,26 @@ func BenchmarkPages(b *testing.B) {
 			l.report(b, cpu)
 		}
 	}
+	// bleveFacets is the same search with bleve's own facet builders
+	// counting the facets (what the index did before its facet table).
+	bleveFacets := func(q index.Query) func(b *testing.B) {
+		return func(b *testing.B) {
+			var l latencies
+			cpu := cpuTime()
+			q.Size = pageSize
+			for b.Loop() {
+				start := time.Now()
+				if _, err := env.ix.Search(ctx, q); err != nil {
+					b.Fatal(err)
+				}
+				if _, _, err := env.ix.CountsByBleve(ctx, q); err != nil {
+					b.Fatal(err)
+				}
+				l = append(l, time.Since(start))
+			}
+			l.report(b, cpu)
+		}
+	}
 	loc := env.srv.loc
 	y2021 := func(q index.Query) index.Query {
 		q.From, q.To = time.Date(2021, 1, 1, 0, 0, 0, 0, loc), time.Date(2022, 1, 1, 0, 0, 0, 0, loc)
@@ -212,6 +233,7 @@ func BenchmarkPages(b *testing.B) {
 	b.Run("home/page", page("/"))
 	b.Run("home/page-cold", cold("/"))
 	b.Run("home/bare", bareSearch(index.Query{}))
+	b.Run("home/bleve-facets", bleveFacets(index.Query{}))
 	b.Run("home/bare-nofacets", func(b *testing.B) {
 		var l latencies
 		cpu := cpuTime()
@@ -227,9 +249,11 @@ func BenchmarkPages(b *testing.B) {
 	b.Run("word/page", page("/search?q=agence"))
 	b.Run("word/page-cold", cold("/search?q=agence"))
 	b.Run("word/bare", bareSearch(index.Query{Text: "agence"}))
+	b.Run("word/bleve-facets", bleveFacets(index.Query{Text: "agence"}))
 	b.Run("phrase/page", page("/search?q=%22agence+de+d%C3%A9veloppement%22"))
 	b.Run("phrase/page-cold", cold("/search?q=%22agence+de+d%C3%A9veloppement%22"))
 	b.Run("phrase/bare", bareSearch(index.Query{Text: `"agence de développement"`}))
+	b.Run("phrase/bleve-facets", bleveFacets(index.Query{Text: `"agence de développement"`}))
 	b.Run("filtered/page", page("/search?q=cner&scope=regional&year=2021&sort=relevance"))
 	b.Run("filtered/page-cold", cold("/search?q=cner&scope=regional&year=2021&sort=relevance"))
 	b.Run("filtered/bare", bareSearch(y2021(index.Query{Text: "cner", Scope: "regional", Sort: "relevance"})))
