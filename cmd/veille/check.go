@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -35,7 +36,21 @@ type checkResult struct {
 // repairs what it found when repair is set.
 type check struct {
 	name string
-	run  func(ctx context.Context, e *engine, repair bool) (checkResult, error)
+	run  func(ctx context.Context, e *checkEnv, repair bool) (checkResult, error)
+}
+
+// checkEnv is what the checks read: the opened store, and the index, opened
+// here or, beside veille run, serve or demo, seen through that process.
+type checkEnv struct {
+	*engine
+	index  indexView
+	beside bool // the index is another process's: read only, and it moves
+}
+
+// indexView is what veille check reads of the index.
+type indexView interface {
+	EachID(ctx context.Context, fn func(id int64) error) error
+	Counts(ctx context.Context, q index.Query) (uint64, map[string][]index.FacetCount, error)
 }
 
 // checks lists the verifications of veille check. Add yours here.
@@ -58,15 +73,15 @@ func runCheck(ctx context.Context, a *app, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	e, err := a.openFromFlags(ctx)
+	env, err := a.openCheck(ctx)
 	if err != nil {
 		return err
 	}
-	defer e.Close()
+	defer env.Close()
 	var results []checkResult
 	failed := 0
 	for _, c := range checks() {
-		r, err := c.run(ctx, e, *repair)
+		r, err := c.run(ctx, env, *repair)
 		if err != nil {
 			return fmt.Errorf("vérification %s : %w", c.name, err)
 		}
@@ -110,6 +125,36 @@ func runCheck(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
+// openCheck opens the data directory for veille check: the store and the
+// index, or, while veille run, serve or demo holds the index, the store and
+// that process's view of the index.
+func (a *app) openCheck(ctx context.Context) (*checkEnv, error) {
+	cfg, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	held := heldIndex{cfg.DataDir}
+	// Ask the holder first: opening would wait index.LockWait for it.
+	answers := held.answers(ctx)
+	if !answers {
+		e, err := a.open(ctx, cfg)
+		if err == nil {
+			return &checkEnv{engine: e, index: e.ix}, nil
+		}
+		if !errors.Is(err, index.ErrInUse) {
+			return nil, err
+		}
+		if answers = held.answers(ctx); !answers {
+			return nil, err // held by a process that does not answer (crawl, reindex…)
+		}
+	}
+	e, err := a.openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &checkEnv{engine: e, index: held, beside: true}, nil
+}
+
 func pluralFR(n int, one, many string) string {
 	if n <= 1 {
 		return one
@@ -120,7 +165,129 @@ func pluralFR(n int, one, many string) string {
 // checkIndex compares the clippings of the store with the documents of the
 // index: missing from the index, there but no longer clippings (or no
 // longer stored), and the totals per year on both sides.
-func checkIndex(ctx context.Context, e *engine, repair bool) (checkResult, error) {
+//
+// Beside the process that holds the index, both sides move while they are
+// read (the crawler stores, the indexer follows): a difference counts only
+// if a second reading, two seconds later, finds it again, articles waiting
+// for the indexer are no problem, and the index is not repaired from here.
+func checkIndex(ctx context.Context, e *checkEnv, repair bool) (checkResult, error) {
+	d, err := compareIndex(ctx, e)
+	if err != nil {
+		return checkResult{}, err
+	}
+	if e.beside && !d.empty() {
+		select {
+		case <-time.After(besideRecheck):
+		case <-ctx.Done():
+			return checkResult{}, ctx.Err()
+		}
+		again, err := compareIndex(ctx, e)
+		if err != nil {
+			return checkResult{}, err
+		}
+		d = d.both(again)
+	}
+	var r checkResult
+	for _, id := range d.missing {
+		r.Problems = append(r.Problems, fmt.Sprintf("retombée %d absente de l'index", id))
+	}
+	for _, id := range d.extra {
+		r.Problems = append(r.Problems, fmt.Sprintf("article %d dans l'index mais n'est pas une retombée (exclu ou sans mention)", id))
+	}
+	for _, id := range d.gone {
+		r.Problems = append(r.Problems, fmt.Sprintf("document %d de l'index absent du stock", id))
+	}
+	if d.pending > 0 && !e.beside {
+		r.Problems = append(r.Problems, fmt.Sprintf("%d articles en attente d'indexation", d.pending))
+	}
+	if len(d.years) > 0 {
+		r.Problems = append(r.Problems, "totaux par année différents : "+strings.Join(d.years, " ; "))
+	}
+	switch {
+	case repair && len(r.Problems) > 0 && e.beside:
+		r.Problems = append(r.Problems, "pour corriger l'index, arrêtez le processus veille qui le tient (run, serve ou demo), puis relancez veille check --repair")
+	case repair && len(r.Problems) > 0:
+		if err := e.st.RequeueIndex(ctx, append(d.missing, d.extra...)); err != nil {
+			return r, err
+		}
+		if err := e.ix.Apply(ctx, nil, d.gone); err != nil {
+			return r, err
+		}
+		if _, err := e.pl.SyncIndex(ctx); err != nil {
+			return r, err
+		}
+		r.Repaired = true
+		// The year totals are compared again below, after the repair.
+		r.Problems = slices.DeleteFunc(r.Problems, func(p string) bool { return strings.HasPrefix(p, "totaux par année") })
+		after, err := compareIndex(ctx, e)
+		if err != nil {
+			return r, err
+		}
+		d.stored, d.indexed = after.stored, after.indexed
+		if len(after.years) > 0 {
+			r.Problems = append(r.Problems, "totaux par année différents après correction : "+strings.Join(after.years, " ; "))
+			r.Repaired = false
+		}
+	}
+	r.OK = len(r.Problems) == 0
+	r.Summary = fmt.Sprintf("%d retombées dans le stock, %d dans l'index", d.stored, d.indexed)
+	if e.beside {
+		r.Summary += " (lu à travers le processus veille qui tient l'index"
+		if d.pending > 0 {
+			r.Summary += fmt.Sprintf(" ; %d articles en cours d'indexation", d.pending)
+		}
+		r.Summary += ")"
+	}
+	if !r.OK && !r.Repaired {
+		r.Summary += fmt.Sprintf(" ; %d absentes de l'index, %d en trop, %d disparues du stock", len(d.missing), len(d.extra), len(d.gone))
+	}
+	if r.Repaired {
+		r.Summary += " (index corrigé)"
+	}
+	return r, nil
+}
+
+// besideRecheck is how long veille check waits before reading again a
+// difference found beside the process that holds the index.
+const besideRecheck = 2 * time.Second
+
+// indexDrift is what one reading of the store and the index found.
+type indexDrift struct {
+	missing, extra, gone []int64
+	pending              int
+	years                []string // "2021 : 12 dans le stock, 11 dans l'index"
+	stored               int
+	indexed              uint64
+}
+
+func (d indexDrift) empty() bool {
+	return len(d.missing)+len(d.extra)+len(d.gone)+len(d.years) == 0
+}
+
+// both keeps what two readings found alike; the counts are the second's.
+func (d indexDrift) both(later indexDrift) indexDrift {
+	keep := func(a, b []int64) []int64 {
+		var out []int64
+		for _, id := range a {
+			if slices.Contains(b, id) {
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+	later.missing, later.extra, later.gone = keep(d.missing, later.missing), keep(d.extra, later.extra), keep(d.gone, later.gone)
+	var years []string
+	for _, y := range later.years {
+		if slices.Contains(d.years, y) {
+			years = append(years, y)
+		}
+	}
+	later.years = years
+	return later
+}
+
+// compareIndex reads the store's clippings and the index's documents once.
+func compareIndex(ctx context.Context, e *checkEnv) (indexDrift, error) {
 	// The store's articles, in id order, with what the index should hold.
 	var (
 		ids   []int64
@@ -143,22 +310,21 @@ func checkIndex(ctx context.Context, e *engine, repair bool) (checkResult, error
 		return nil
 	})
 	if err != nil {
-		return checkResult{}, err
+		return indexDrift{}, err
 	}
 	var indexed []int64
-	if err := e.ix.EachID(ctx, func(id int64) error { indexed = append(indexed, id); return nil }); err != nil {
-		return checkResult{}, err
+	if err := e.index.EachID(ctx, func(id int64) error { indexed = append(indexed, id); return nil }); err != nil {
+		return indexDrift{}, err
 	}
 	slices.Sort(indexed)
-	var missing, extra, gone []int64
-	pending := 0
+	var d indexDrift
 	for i, id := range ids {
 		switch state[i] {
 		case stPending:
-			pending++
+			d.pending++
 		case stClipping:
 			if _, ok := slices.BinarySearch(indexed, id); !ok {
-				missing = append(missing, id)
+				d.missing = append(d.missing, id)
 			}
 		}
 	}
@@ -166,75 +332,46 @@ func checkIndex(ctx context.Context, e *engine, repair bool) (checkResult, error
 		i, ok := slices.BinarySearch(ids, id)
 		switch {
 		case !ok:
-			gone = append(gone, id)
+			d.gone = append(d.gone, id)
 		case state[i] == 0:
-			extra = append(extra, id)
+			d.extra = append(d.extra, id)
 		}
-	}
-	var r checkResult
-	for _, id := range missing {
-		r.Problems = append(r.Problems, fmt.Sprintf("retombée %d absente de l'index", id))
-	}
-	for _, id := range extra {
-		r.Problems = append(r.Problems, fmt.Sprintf("article %d dans l'index mais n'est pas une retombée (exclu ou sans mention)", id))
-	}
-	for _, id := range gone {
-		r.Problems = append(r.Problems, fmt.Sprintf("document %d de l'index absent du stock", id))
-	}
-	if pending > 0 {
-		r.Problems = append(r.Problems, fmt.Sprintf("%d articles en attente d'indexation", pending))
-	}
-	if repair && len(r.Problems) > 0 {
-		if err := e.st.RequeueIndex(ctx, append(missing, extra...)); err != nil {
-			return r, err
-		}
-		if err := e.ix.Apply(ctx, nil, gone); err != nil {
-			return r, err
-		}
-		if _, err := e.pl.SyncIndex(ctx); err != nil {
-			return r, err
-		}
-		r.Repaired = true
 	}
 	// The totals per year, from the store and from the index's facets.
-	n, err := e.st.Count(ctx, store.CountFilter{})
+	// Articles waiting for the indexer make the store's count ahead of the
+	// index's: the totals are compared when none waits.
+	// The store's side is counted from the clippings themselves, not from
+	// the monthly totals (the totals check compares those).
+	n, err := e.st.CountDirect(ctx, store.CountFilter{}, "", nil)
 	if err != nil {
-		return r, err
+		return d, err
 	}
-	total, facets, err := e.ix.Counts(ctx, index.Query{})
+	total, facets, err := e.index.Counts(ctx, index.Query{})
 	if err != nil {
-		return r, err
+		return d, err
 	}
-	years, err := e.st.CountBy(ctx, store.CountFilter{}, store.ByYear, e.cfg.Location())
+	d.stored, d.indexed = n[0].Count, total
+	if d.pending > 0 {
+		return d, nil
+	}
+	years, err := e.st.CountDirect(ctx, store.CountFilter{}, store.ByYear, e.cfg.Location())
 	if err != nil {
-		return r, err
+		return d, err
 	}
 	byYear := map[string]int{}
 	for _, f := range facets["year"] {
 		byYear[f.Key] = f.Count
 	}
-	var diff []string
 	for _, y := range years {
 		if byYear[y.Key] != y.Count {
-			diff = append(diff, fmt.Sprintf("%s : %d dans le stock, %d dans l'index", y.Key, y.Count, byYear[y.Key]))
+			d.years = append(d.years, fmt.Sprintf("%s : %d dans le stock, %d dans l'index", y.Key, y.Count, byYear[y.Key]))
 		}
 	}
-	if len(diff) > 0 && !r.Repaired {
-		r.Problems = append(r.Problems, "totaux par année différents : "+strings.Join(diff, " ; "))
-	}
-	r.OK = len(r.Problems) == 0
-	r.Summary = fmt.Sprintf("%d retombées dans le stock, %d dans l'index", n, total)
-	if !r.OK && !r.Repaired {
-		r.Summary += fmt.Sprintf(" ; %d absentes de l'index, %d en trop, %d disparues du stock", len(missing), len(extra), len(gone))
-	}
-	if r.Repaired {
-		r.Summary += " (index corrigé)"
-	}
-	return r, nil
+	return d, nil
 }
 
 // checkCounts compares the monthly totals with the clippings.
-func checkCounts(ctx context.Context, e *engine, repair bool) (checkResult, error) {
+func checkCounts(ctx context.Context, e *checkEnv, repair bool) (checkResult, error) {
 	loc := e.cfg.Location()
 	if err := e.st.EnsureCounts(ctx, loc); err != nil {
 		return checkResult{}, err
@@ -259,7 +396,7 @@ func checkCounts(ctx context.Context, e *engine, repair bool) (checkResult, erro
 
 // checkCollection lists the outlets whose collection failed in the last
 // seven days: not an inconsistency, but what counts will show as gaps.
-func checkCollection(ctx context.Context, e *engine, _ bool) (checkResult, error) {
+func checkCollection(ctx context.Context, e *checkEnv, _ bool) (checkResult, error) {
 	now := time.Now()
 	cov, err := e.st.Coverage(ctx, store.CoverageFilter{From: now.AddDate(0, 0, -7)}, now)
 	if err != nil {
@@ -303,7 +440,7 @@ func checkCollection(ctx context.Context, e *engine, _ bool) (checkResult, error
 // recipient, no item of a missing article; pending digests are reported
 // (veille run or veille digest --send retries them), and the leases of
 // senders that died are released by --repair.
-func checkLedger(ctx context.Context, e *engine, repair bool) (checkResult, error) {
+func checkLedger(ctx context.Context, e *checkEnv, repair bool) (checkResult, error) {
 	r, err := e.st.CheckLedger(ctx, time.Now(), repair)
 	if err != nil {
 		return checkResult{}, err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/cner/veille/index"
@@ -69,6 +71,8 @@ func (e *engine) shareIndex(ctx context.Context) (stop func()) {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /search", e.handleSharedSearch)
+	mux.HandleFunc("GET /ids", e.handleSharedIDs)
+	mux.HandleFunc("GET /ping", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second,
 		BaseContext: func(net.Listener) context.Context { return ctx }}
 	done := make(chan struct{})
@@ -129,6 +133,26 @@ func (e *engine) handleSharedSearch(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// handleSharedIDs lists the index's document ids, one per line (veille
+// check beside the holder).
+func (e *engine) handleSharedIDs(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain")
+	bw := bufio.NewWriter(w)
+	err := e.ix.EachID(r.Context(), func(id int64) error {
+		_, err := bw.WriteString(strconv.FormatInt(id, 10) + "\n")
+		return err
+	})
+	if err == nil {
+		_, err = bw.WriteString("fin\n") // a cut answer lacks it
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
+		e.log.Warn("shared ids: writing the answer", "err", err)
+	}
+}
+
 func writeSharedError(w http.ResponseWriter, status int, se sharedError) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -139,13 +163,7 @@ func writeSharedError(w http.ResponseWriter, status int, se sharedError) {
 // returns errNoHolder when no process answers there, and the holder's
 // *index.QueryError for a query it refuses.
 func askIndexHolder(ctx context.Context, dataDir string, q index.Query) (*index.Results, error) {
-	path := socketPath(dataDir)
-	client := &http.Client{Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", path)
-		},
-	}}
+	client := heldIndex{dataDir}.dial()
 	defer client.CloseIdleConnections()
 	body, err := json.Marshal(q)
 	if err != nil {
@@ -181,4 +199,84 @@ func askIndexHolder(ctx context.Context, dataDir string, q index.Query) (*index.
 		return nil, fmt.Errorf("recherche confiée au processus veille qui tient l'index : réponse illisible : %w", err)
 	}
 	return &res, nil
+}
+
+// heldIndex is the index as seen through the process that holds it: what
+// veille check reads of it beside the daemon.
+type heldIndex struct{ dataDir string }
+
+func (h heldIndex) dial() *http.Client {
+	path := socketPath(h.dataDir)
+	return &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", path)
+		},
+	}}
+}
+
+// answers reports whether a process answers on the data directory's socket.
+func (h heldIndex) answers(ctx context.Context) bool {
+	client := h.dial()
+	defer client.CloseIdleConnections()
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://veille/ping", nil)
+	if err != nil {
+		return false
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusNoContent
+}
+
+// EachID calls fn with every document id of the held index.
+func (h heldIndex) EachID(ctx context.Context, fn func(id int64) error) error {
+	client := h.dial()
+	defer client.CloseIdleConnections()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://veille/ids", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		return fmt.Errorf("%w: %w", errNoHolder, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("identifiants de l'index demandés au processus qui le tient : réponse %s", resp.Status)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if sc.Text() == "fin" {
+			return nil
+		}
+		id, err := strconv.ParseInt(sc.Text(), 10, 64)
+		if err != nil {
+			return fmt.Errorf("identifiants de l'index demandés au processus qui le tient : %q : %w", sc.Text(), err)
+		}
+		if err := fn(id); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("identifiants de l'index demandés au processus qui le tient : %w", err)
+	}
+	return errors.New("identifiants de l'index demandés au processus qui le tient : réponse incomplète")
+}
+
+// Counts is index.Index.Counts answered by the holder.
+func (h heldIndex) Counts(ctx context.Context, q index.Query) (uint64, map[string][]index.FacetCount, error) {
+	q.Size, q.Offset, q.Facets = -1, 0, true
+	res, err := askIndexHolder(ctx, h.dataDir, q)
+	if err != nil {
+		return 0, nil, err
+	}
+	return res.Total, res.Facets, nil
 }
