@@ -44,5 +44,6 @@ func serveDemoWeb(ctx context.Context, a *app, e *engine) error {
 	fmt.Fprintf(a.stdout, "\nInterface web : %s\n  identifiant : %s\n  mot de passe : %s (créé pour cette démonstration)\n",
 		listenURL(ln.Addr(), ""), demoUser, password)
 	fmt.Fprintln(a.stdout, "\nLa presse d'exemple et l'interface web restent servies ; Ctrl-C pour arrêter.")
+	defer e.followStore(ctx)() // clippings that veille add or backfill store beside this process
 	return srv.ServeListener(ctx, ln)
 }

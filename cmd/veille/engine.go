@@ -109,3 +109,18 @@ func (a *app) openFromFlags(ctx context.Context) (*engine, error) {
 	}
 	return a.open(ctx, cfg)
 }
+
+// followStore indexes, every few seconds, what other processes store beside
+// this one, until the returned stop is called (before the index closes).
+func (e *engine) followStore(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.pl.FollowStore(ctx, 0)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}

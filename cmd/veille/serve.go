@@ -60,6 +60,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 		return fmt.Errorf("écoute sur %s : %w", *addr, err)
 	}
 	fmt.Fprintf(a.stdout, "Interface web : %s (Ctrl-C pour arrêter)\n", listenURL(ln.Addr(), cfg.Web.BaseURL))
+	defer e.followStore(ctx)() // clippings that veille add or backfill store beside this process
 	return srv.ServeListener(ctx, ln)
 }
 

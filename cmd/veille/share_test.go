@@ -8,8 +8,10 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cner/veille/index"
+	"github.com/cner/veille/internal/store"
 )
 
 // TestCommandsBesideTheIndexHolder: while one process holds the index (as
@@ -121,5 +123,57 @@ func TestCommandsBesideTheIndexHolder(t *testing.T) {
 	}
 	if after.Total != aloneSearch.Total {
 		t.Errorf("after the repair: %d hits, want %d", after.Total, aloneSearch.Total)
+	}
+}
+
+// TestHolderFollowsTheStore: what another process stores beside the holder
+// (veille add, backfill: the store only) reaches the holder's index.
+func TestHolderFollowsTheStore(t *testing.T) {
+	dir, _ := corpusDir(t, 50)
+	a := &app{stdout: os.Stdout, stderr: os.Stderr, lookupEnv: func(string) (string, bool) { return "", false }, dataDir: dir}
+	a.logger = discardLogger()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	holder, err := a.openFromFlags(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	var ids []int64
+	if err := holder.ix.EachID(ctx, func(id int64) error { ids = append(ids, id); return nil }); err != nil || len(ids) == 0 {
+		t.Fatalf("ids: %v %v", ids, err)
+	}
+	lost := ids[0]
+	if err := holder.ix.Apply(ctx, nil, []int64{lost}); err != nil {
+		t.Fatal(err)
+	}
+	followed := make(chan struct{})
+	fctx, stopFollow := context.WithCancel(ctx)
+	go func() {
+		defer close(followed)
+		holder.pl.FollowStore(fctx, 50*time.Millisecond)
+	}()
+	defer func() { stopFollow(); <-followed }()
+
+	// Another process marks the article for indexing, as a store write does.
+	other, err := store.Open(ctx, storePath(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.RequeueIndex(ctx, []int64{lost}); err != nil {
+		t.Fatal(err)
+	}
+	other.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if ok, err := holder.ix.Has(lost); err != nil {
+			t.Fatal(err)
+		} else if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("clipping %d, stored by another process, not indexed by the holder within 10 s", lost)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

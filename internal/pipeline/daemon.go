@@ -170,21 +170,33 @@ func (p *Pipeline) Run(ctx context.Context, opt RunOptions) error {
 			t.Stop()
 		}
 	}()
-	// Indexer: the index follows the store while a long fetch runs.
+	// Indexer: the index follows the store while a long fetch runs, and
+	// what other processes store (veille add, backfill).
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		for sleep(ctx, indexEvery) {
-			if err := p.syncIndexIfOpen(ctx); err != nil && ctx.Err() == nil {
-				log.Error("index sync", "err", err)
-			}
-		}
+		p.FollowStore(ctx, 0)
 	}()
 	log.Info("crawler started", "source_workers", workers, "concurrency", p.cfg.Crawler.Concurrency)
 	<-ctx.Done()
 	wg.Wait()
 	log.Info("crawler stopped")
 	return nil
+}
+
+// FollowStore keeps the index up to the store until ctx ends, every few
+// seconds: what this process stores, and what other processes store beside
+// it (veille add, backfill), which only the index's holder can index.
+// every is the pause between two passes (0: 10 s).
+func (p *Pipeline) FollowStore(ctx context.Context, every time.Duration) {
+	if every <= 0 {
+		every = indexEvery
+	}
+	for sleep(ctx, every) {
+		if err := p.syncIndexIfOpen(ctx); err != nil && ctx.Err() == nil {
+			p.log.Error("index sync", "err", err)
+		}
+	}
 }
 
 // sleep waits d or until ctx ends; it reports whether ctx is still alive.
