@@ -14,6 +14,19 @@ import (
 	"github.com/cner/veille/internal/store"
 )
 
+// openHolder opens dir's store and index in this process, as veille run
+// does: other commands then find the index held.
+func openHolder(ctx context.Context, t *testing.T, dir string) *engine {
+	t.Helper()
+	a := &app{stdout: os.Stdout, stderr: os.Stderr, lookupEnv: func(string) (string, bool) { return "", false }, dataDir: dir}
+	a.logger = discardLogger()
+	e, err := a.openFromFlags(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
 // TestCommandsBesideTheIndexHolder: while one process holds the index (as
 // veille run, serve and demo do), search is answered by that process,
 // count and report read the store, and a command that needs the index for
@@ -30,14 +43,9 @@ func TestCommandsBesideTheIndexHolder(t *testing.T) {
 		t.Fatal("the corpus should hold 'agence'")
 	}
 
-	a := &app{stdout: os.Stdout, stderr: os.Stderr, lookupEnv: func(string) (string, bool) { return "", false }, dataDir: dir}
-	a.logger = discardLogger()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	holder, err := a.openFromFlags(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	holder := openHolder(ctx, t, dir)
 	held := true
 	defer func() {
 		if held {
@@ -56,7 +64,7 @@ func TestCommandsBesideTheIndexHolder(t *testing.T) {
 			beside.Total, beside.Hits[0].ID, aloneSearch.Total, aloneSearch.Hits[0].ID)
 	}
 	// The holder's refusal of a query reaches the user as the usual message.
-	_, _, err = run(t, "--data", dir, "search", `"agence`)
+	_, _, err := run(t, "--data", dir, "search", `"agence`)
 	if err == nil || !strings.Contains(err.Error(), "guillemet") {
 		t.Errorf("unbalanced quote through the holder: %v", err)
 	}
@@ -130,14 +138,9 @@ func TestCommandsBesideTheIndexHolder(t *testing.T) {
 // (veille add, backfill: the store only) reaches the holder's index.
 func TestHolderFollowsTheStore(t *testing.T) {
 	dir, _ := corpusDir(t, 50)
-	a := &app{stdout: os.Stdout, stderr: os.Stderr, lookupEnv: func(string) (string, bool) { return "", false }, dataDir: dir}
-	a.logger = discardLogger()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	holder, err := a.openFromFlags(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	holder := openHolder(ctx, t, dir)
 	defer holder.Close()
 	var ids []int64
 	if err := holder.ix.EachID(ctx, func(id int64) error { ids = append(ids, id); return nil }); err != nil || len(ids) == 0 {
