@@ -26,8 +26,8 @@ import (
 // next count: one visit of every document, the cost of a single bleve
 // facet count over the whole index.
 
-// facetWrites counts the writes to an Index: a facet table records the
-// count it was built at and is stale once it differs.
+// facetState counts the writes to an Index (a facet table records the
+// count it was built at and is stale once it differs) and holds the table.
 type facetState struct {
 	writes atomic.Uint64
 	mu     sync.Mutex // serialises building and using the table

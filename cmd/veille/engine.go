@@ -124,3 +124,18 @@ func (e *engine) followStore(ctx context.Context) (stop func()) {
 		<-done
 	}
 }
+
+// knownOutlet refuses an --outlet the store has never heard of ("" passes).
+func (e *engine) knownOutlet(ctx context.Context, id string) error {
+	if id == "" {
+		return nil
+	}
+	names, err := e.st.OutletNames(ctx)
+	if err != nil {
+		return err
+	}
+	if _, ok := names[id]; !ok {
+		return usagef("--outlet %q : titre inconnu (veille sources les liste)", id)
+	}
+	return nil
+}

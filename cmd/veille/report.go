@@ -70,14 +70,8 @@ func runReport(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer e.Close()
-	if f.Outlet != "" {
-		names, err := e.st.OutletNames(ctx)
-		if err != nil {
-			return err
-		}
-		if _, ok := names[f.Outlet]; !ok {
-			return usagef("--outlet %q : titre inconnu (veille sources les liste)", f.Outlet)
-		}
+	if err := e.knownOutlet(ctx, f.Outlet); err != nil {
+		return err
 	}
 	rep := report.New(e.st, cfg.Entities(), cfg.Location())
 	doc, err := rep.Report(ctx, f)

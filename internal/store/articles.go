@@ -345,6 +345,24 @@ type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
+// queryIDs runs a query selecting one integer column and returns its values.
+func queryIDs(ctx context.Context, q queryer, query string, args ...any) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 func readMentions(ctx context.Context, q queryer, id int64) ([]model.Mention, error) {
 	rows, err := q.QueryContext(ctx, `SELECT entity_id, entity_kind, alias, matched, field, start_pos, end_pos, snippet,
 		hl_start, hl_end, role, count FROM mentions WHERE article_id = ? ORDER BY rowid`, id)

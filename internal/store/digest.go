@@ -110,21 +110,8 @@ func scanDigestRun(row interface{ Scan(...any) error }) (DigestRun, error) {
 
 // digestRunItems returns a run's clippings, newest first.
 func digestRunItems(ctx context.Context, q queryer, runID int64) ([]int64, error) {
-	rows, err := q.QueryContext(ctx, `SELECT d.article_id FROM digest_items d LEFT JOIN articles a ON a.id = d.article_id
+	return queryIDs(ctx, q, `SELECT d.article_id FROM digest_items d LEFT JOIN articles a ON a.id = d.article_id
 		WHERE d.run_id = ? ORDER BY a.date_at DESC, d.article_id DESC`, runID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }
 
 // DigestBaseline returns the time from which clippings are owed to a
@@ -156,20 +143,7 @@ func owed(ctx context.Context, q queryer, f DigestFilter, since time.Time) ([]in
 	where, args := f.where(since)
 	// No ORDER BY: the partial index on first_seen_at then bounds the scan
 	// to what veille found since `since`; callers sort.
-	rows, err := q.QueryContext(ctx, `SELECT a.id FROM articles a WHERE `+where, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return queryIDs(ctx, q, `SELECT a.id FROM articles a WHERE `+where, args...)
 }
 
 // DigestPrepare asks for the run of one recipient and slot.

@@ -93,18 +93,9 @@ func (s *Store) IndexBacklog(ctx context.Context) (int, error) {
 
 // ClippingIDs returns the ids of every clipping (mentions, not excluded).
 func (s *Store) ClippingIDs(ctx context.Context) ([]int64, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM articles WHERE mention_count > 0 AND excluded = 0 ORDER BY id`)
+	ids, err := queryIDs(ctx, s.db, `SELECT id FROM articles WHERE mention_count > 0 AND excluded = 0 ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: clipping ids: %w", err)
 	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("store: clipping ids: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return ids, nil
 }

@@ -48,20 +48,41 @@ func (s *Server) readID(w http.ResponseWriter, r *http.Request, sess *session) (
 	return id, true
 }
 
-func (s *Server) clipping(w http.ResponseWriter, r *http.Request, sess *session) {
+// failed answers err of a store call about clipping id: "no such clipping"
+// for store.ErrNotFound, a server error otherwise. It reports whether there
+// was an error (and a page was sent).
+func (s *Server) failed(w http.ResponseWriter, r *http.Request, sess *session, id int64, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, store.ErrNotFound):
+		s.notFound(w, r, sess, fmt.Sprintf("La retombée n° %d n'existe pas.", id))
+	default:
+		s.serverError(w, r, sess, err)
+	}
+	return true
+}
+
+// clippingOf reads the clipping of the path's {id}; ok is false (and a page
+// is sent) when there is none.
+func (s *Server) clippingOf(w http.ResponseWriter, r *http.Request, sess *session) (*model.Clipping, bool) {
 	id, ok := s.readID(w, r, sess)
+	if !ok {
+		return nil, false
+	}
+	c, err := s.st.Clipping(r.Context(), id)
+	if s.failed(w, r, sess, id, err) {
+		return nil, false
+	}
+	return c, true
+}
+
+func (s *Server) clipping(w http.ResponseWriter, r *http.Request, sess *session) {
+	c, ok := s.clippingOf(w, r, sess)
 	if !ok {
 		return
 	}
-	c, err := s.st.Clipping(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(w, r, sess, fmt.Sprintf("La retombée n° %d n'existe pas.", id))
-		return
-	}
-	if err != nil {
-		s.serverError(w, r, sess, err)
-		return
-	}
+	id := c.ID
 	d, err := s.st.ArticleDetailsOf(r.Context(), id)
 	if err != nil {
 		s.serverError(w, r, sess, err)
@@ -186,19 +207,11 @@ var copyTemplate = template.Must(template.New("copy").Parse(`<!doctype html>
 // clippingCopy serves the stored page sanitised: it is shown inside a
 // sandboxed frame of the clipping page.
 func (s *Server) clippingCopy(w http.ResponseWriter, r *http.Request, sess *session) {
-	id, ok := s.readID(w, r, sess)
+	c, ok := s.clippingOf(w, r, sess)
 	if !ok {
 		return
 	}
-	c, err := s.st.Clipping(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(w, r, sess, fmt.Sprintf("La retombée n° %d n'existe pas.", id))
-		return
-	}
-	if err != nil {
-		s.serverError(w, r, sess, err)
-		return
-	}
+	id := c.ID
 	page, err := s.st.ArticleHTML(r.Context(), id)
 	if err != nil {
 		s.serverError(w, r, sess, err)
@@ -257,13 +270,7 @@ func (s *Server) exclude(w http.ResponseWriter, r *http.Request, sess *session) 
 		reason = "faux positif"
 	}
 	reason = fmt.Sprintf("%s (par %s)", reason, sess.User)
-	err := s.st.Exclude(r.Context(), id, reason, s.now())
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(w, r, sess, fmt.Sprintf("La retombée n° %d n'existe pas.", id))
-		return
-	}
-	if err != nil {
-		s.serverError(w, r, sess, err)
+	if s.failed(w, r, sess, id, s.st.Exclude(r.Context(), id, reason, s.now())) {
 		return
 	}
 	s.log.Info("clipping excluded", "id", id, "user", sess.User)
@@ -278,11 +285,7 @@ func (s *Server) restore(w http.ResponseWriter, r *http.Request, sess *session) 
 	if !ok {
 		return
 	}
-	if _, err := s.st.ArticleDetailsOf(r.Context(), id); errors.Is(err, store.ErrNotFound) {
-		s.notFound(w, r, sess, fmt.Sprintf("La retombée n° %d n'existe pas.", id))
-		return
-	} else if err != nil {
-		s.serverError(w, r, sess, err)
+	if _, err := s.st.ArticleDetailsOf(r.Context(), id); s.failed(w, r, sess, id, err) {
 		return
 	}
 	if err := s.st.Restore(r.Context(), id); err != nil {

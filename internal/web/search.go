@@ -164,42 +164,43 @@ func (p searchParams) URL(path string) string {
 	return path
 }
 
-// with returns the search with a filter set (empty: removed), back on page 1.
-func (p searchParams) with(key, value string) searchParams {
+// field is the parameter named key ("outlet", "scope", "entity", "kind",
+// "year", "from", "to", "q"), nil for another name.
+func (p *searchParams) field(key string) *string {
 	switch key {
 	case "outlet":
-		p.Outlet = value
+		return &p.Outlet
 	case "scope":
-		p.Scope = value
+		return &p.Scope
 	case "entity":
-		p.Entity = value
+		return &p.Entity
 	case "kind":
-		p.Kind = value
+		return &p.Kind
 	case "year":
-		p.Year = value
+		return &p.Year
 	case "from":
-		p.From = value
+		return &p.From
 	case "to":
-		p.To = value
+		return &p.To
 	case "q":
-		p.Q = value
+		return &p.Q
+	}
+	return nil
+}
+
+// with returns the search with a filter set (empty: removed), back on page 1.
+func (p searchParams) with(key, value string) searchParams {
+	if f := p.field(key); f != nil {
+		*f = value
 	}
 	p.Page = 1
 	return p
 }
 
+// get is the value of the filter named key.
 func (p searchParams) get(key string) string {
-	switch key {
-	case "outlet":
-		return p.Outlet
-	case "scope":
-		return p.Scope
-	case "entity":
-		return p.Entity
-	case "kind":
-		return p.Kind
-	case "year":
-		return p.Year
+	if f := p.field(key); f != nil {
+		return *f
 	}
 	return ""
 }
