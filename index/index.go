@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -38,26 +39,32 @@ var ErrStale = errors.New("index: built by another version of veille: run veille
 // process per index. Opening waits LockWait for it before giving up.
 var ErrInUse = errors.New("index: in use by another process")
 
+// ErrBroken means the index directory is not a whole index: what a crash
+// while an older veille created or removed it, or a damaged disk, leaves.
+// The index is derived from the store: remove it and rebuild.
+var ErrBroken = errors.New("index: incomplete or damaged")
+
 // LockWait is how long Open waits for another process to release the index.
 const LockWait = 1500 * time.Millisecond
 
 // Open opens the index at path, creating it when absent. loc is the zone of
 // the year and month fields. An index built with another MappingVersion
-// gives ErrStale.
+// gives ErrStale, a directory that is not a whole index ErrBroken: either
+// is removed and rebuilt from the store by the caller.
 func Open(path string, loc *time.Location) (*Index, error) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	idx, err := bleve.OpenUsing(path, map[string]any{"bolt_timeout": LockWait.String()})
+	idx, err := openExisting(path)
 	switch {
-	case errors.Is(err, bolterrors.ErrTimeout):
-		return nil, fmt.Errorf("index: opening %s: %w", path, ErrInUse)
 	case errors.Is(err, bleve.ErrorIndexPathDoesNotExist):
 		if idx, err = create(path); err != nil {
 			return nil, err
 		}
+	case errors.Is(err, bleve.ErrorIndexMetaMissing), errors.Is(err, bleve.ErrorIndexMetaCorrupt):
+		return nil, fmt.Errorf("%w: %w", ErrBroken, err)
 	case err != nil:
-		return nil, fmt.Errorf("index: opening %s: %w", path, err)
+		return nil, err
 	default:
 		v, err := idx.GetInternal([]byte(versionKey))
 		if err != nil {
@@ -86,7 +93,9 @@ func (ix *Index) attach(idx bleve.Index) error {
 	return nil
 }
 
-// create makes a new, empty index at path.
+// create makes a new, empty index at path, which must not exist. The index
+// is built aside (path.new) and renamed into place once whole, so that a
+// crash at any moment leaves either no index or a complete, empty one.
 func create(path string) (bleve.Index, error) {
 	m, err := newMapping()
 	if err != nil {
@@ -95,22 +104,116 @@ func create(path string) (bleve.Index, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("index: %w", err)
 	}
-	idx, err := bleve.New(path, m)
-	if err != nil {
-		return nil, fmt.Errorf("index: creating %s: %w", path, err)
+	if err := removeLeftovers(path); err != nil {
+		return nil, err
 	}
-	if err := idx.SetInternal([]byte(versionKey), []byte(MappingVersion)); err != nil {
-		idx.Close()
-		return nil, fmt.Errorf("index: %w", err)
+	aside := fmt.Sprintf("%s%s%d", path, asideInfix, os.Getpid())
+	if err := os.RemoveAll(aside); err != nil {
+		return nil, fmt.Errorf("index: removing %s: %w", aside, err)
+	}
+	idx, err := bleve.New(aside, m)
+	if err != nil {
+		return nil, fmt.Errorf("index: creating %s: %w", aside, err)
 	}
 	// A new index has a new generation: the store, seeing another
 	// generation than the one it indexed into, indexes everything again.
 	gen := strconv.FormatInt(time.Now().UnixNano(), 36)
-	if err := idx.SetInternal([]byte(generationKey), []byte(gen)); err != nil {
-		idx.Close()
+	err = errors.Join(
+		idx.SetInternal([]byte(versionKey), []byte(MappingVersion)),
+		idx.SetInternal([]byte(generationKey), []byte(gen)))
+	if cerr := idx.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err == nil {
+		err = syncTree(aside)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("index: creating %s: %w", aside, err)
+	}
+	if err := os.Rename(aside, path); err != nil {
+		// Another process created the index first: use that one.
+		if _, serr := os.Stat(filepath.Join(path, "index_meta.json")); serr == nil {
+			if rerr := os.RemoveAll(aside); rerr != nil {
+				return nil, fmt.Errorf("index: removing %s: %w", aside, rerr)
+			}
+			return openExisting(path)
+		}
 		return nil, fmt.Errorf("index: %w", err)
 	}
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		return nil, err
+	}
+	return openExisting(path)
+}
+
+// asideInfix names the directories where an index is built before it is
+// renamed into place: path + asideInfix + the builder's pid.
+const asideInfix = ".new-"
+
+// removeLeftovers deletes what crashed builds and removals left beside
+// path: indexes built aside more than a minute ago (a build takes
+// milliseconds) and a removed index not yet deleted.
+func removeLeftovers(path string) error {
+	aside, err := filepath.Glob(path + asideInfix + "*")
+	if err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
+	for _, p := range aside {
+		if fi, err := os.Stat(p); err != nil || time.Since(fi.ModTime()) < time.Minute {
+			continue
+		}
+		if err := os.RemoveAll(p); err != nil {
+			return fmt.Errorf("index: removing %s: %w", p, err)
+		}
+	}
+	if err := os.RemoveAll(path + trashSuffix); err != nil {
+		return fmt.Errorf("index: removing %s: %w", path+trashSuffix, err)
+	}
+	return nil
+}
+
+// trashSuffix names where Remove moves an index before deleting its files.
+const trashSuffix = ".old"
+
+// openExisting opens the whole index at path, waiting LockWait for another
+// process that holds it.
+func openExisting(path string) (bleve.Index, error) {
+	idx, err := bleve.OpenUsing(path, map[string]any{"bolt_timeout": LockWait.String()})
+	switch {
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return nil, fmt.Errorf("index: opening %s: %w", path, ErrInUse)
+	case err != nil:
+		return nil, fmt.Errorf("index: opening %s: %w", path, err)
+	}
 	return idx, nil
+}
+
+// syncTree flushes every file and directory under root to disk (bleve
+// does not sync its metadata file).
+func syncTree(root string) error {
+	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		serr := f.Sync()
+		return errors.Join(serr, f.Close())
+	})
+}
+
+// syncDir makes a rename or removal in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
+	if err := errors.Join(d.Sync(), d.Close()); err != nil {
+		return fmt.Errorf("index: syncing %s: %w", dir, err)
+	}
+	return nil
 }
 
 // Reset replaces the index with a new, empty one (a rebuild): the index
@@ -197,10 +300,25 @@ func (ix *Index) EachID(ctx context.Context, fn func(id int64) error) error {
 	}
 }
 
-// Remove deletes the index at path (for a rebuild).
+// Remove deletes the index at path (for a rebuild). The directory is first
+// renamed aside (path.old), at once, so that a crash while its files are
+// deleted never leaves a partial index at path.
 func Remove(path string) error {
-	if err := os.RemoveAll(path); err != nil {
-		return fmt.Errorf("index: removing %s: %w", path, err)
+	trash := path + trashSuffix
+	if err := os.RemoveAll(trash); err != nil {
+		return fmt.Errorf("index: removing %s: %w", trash, err)
+	}
+	switch err := os.Rename(path, trash); {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("index: %w", err)
+	}
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(trash); err != nil {
+		return fmt.Errorf("index: removing %s: %w", trash, err)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -144,5 +145,111 @@ func TestOpenWhileHeldIsInUse(t *testing.T) {
 	defer again.Close()
 	if n, _ := again.DocCount(); n != 1 {
 		t.Errorf("after release: %d docs, want 1", n)
+	}
+}
+
+// What a crash can leave at the index path: a directory with no metadata
+// (killed while an older veille created or removed the index), or an empty
+// metadata file (power lost before bleve's unsynced write reached the
+// disk). Open reports ErrBroken; Remove then Open rebuilds an empty index.
+func TestOpenBrokenIndex(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		damage func(path string) error
+	}{
+		{"metadata missing", func(path string) error { return os.Remove(filepath.Join(path, "index_meta.json")) }},
+		{"metadata empty", func(path string) error { return os.Truncate(filepath.Join(path, "index_meta.json"), 0) }},
+		{"store only", func(path string) error {
+			if err := os.RemoveAll(path); err != nil {
+				return err
+			}
+			return os.MkdirAll(filepath.Join(path, "store"), 0o700)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "index.bleve")
+			ix, err := Open(path, time.UTC)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := ix.Apply(context.Background(), []*model.Clipping{clip(1, "echo", "national", "t", "x", time.Now())}, nil); err != nil {
+				t.Fatal(err)
+			}
+			gen, err := ix.Generation()
+			if err != nil {
+				t.Fatal(err)
+			}
+			ix.Close()
+			if err := tc.damage(path); err != nil {
+				t.Fatal(err)
+			}
+			if broken, err := Open(path, time.UTC); !errors.Is(err, ErrBroken) {
+				if broken != nil {
+					broken.Close()
+				}
+				t.Fatalf("open: got %v, want ErrBroken", err)
+			}
+			if err := Remove(path); err != nil {
+				t.Fatal(err)
+			}
+			ix, err = Open(path, time.UTC)
+			if err != nil {
+				t.Fatalf("open after remove: %v", err)
+			}
+			defer ix.Close()
+			if n, _ := ix.DocCount(); n != 0 {
+				t.Errorf("rebuilt index holds %d docs, want 0 (the store re-indexes)", n)
+			}
+			if again, _ := ix.Generation(); again == gen {
+				t.Errorf("rebuilt index kept generation %s: the store would not re-index", gen)
+			}
+		})
+	}
+}
+
+// Builds and removals interrupted by a kill leave directories beside the
+// index (path.new-PID, path.old), never a partial index at path: the next
+// creation deletes them, and a stale one never passes for the index.
+func TestLeftoversOfInterruptedBuilds(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "index.bleve")
+	old := time.Now().Add(-time.Hour)
+	for _, p := range []string{path + asideInfix + "999999", path + trashSuffix} {
+		if err := os.MkdirAll(filepath.Join(p, "store"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ix, err := Open(path, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if len(names) != 1 || names[0] != "index.bleve" {
+		t.Errorf("beside the new index: %v, want only index.bleve", names)
+	}
+	// Reset removes through path.old and builds through path.new-PID:
+	// neither remains.
+	if err := ix.Apply(context.Background(), []*model.Clipping{clip(1, "echo", "national", "t", "x", time.Now())}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := ix.DocCount(); n != 0 {
+		t.Errorf("after reset: %d docs", n)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("after reset, %d entries beside the index", len(entries))
 	}
 }

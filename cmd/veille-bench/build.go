@@ -88,8 +88,8 @@ func build(ctx context.Context, o buildOptions, stdout, stderr io.Writer, log *s
 
 	// The index, through the pipeline's sync, as veille builds it.
 	ix, err := index.Open(filepath.Join(o.dir, "index.bleve"), loc)
-	if errors.Is(err, index.ErrStale) {
-		fmt.Fprintln(stdout, "- index d'une autre version : reconstruit")
+	if errors.Is(err, index.ErrStale) || errors.Is(err, index.ErrBroken) {
+		fmt.Fprintln(stdout, "- index d'une autre version ou incomplet : reconstruit")
 		if err = index.Remove(filepath.Join(o.dir, "index.bleve")); err == nil {
 			ix, err = index.Open(filepath.Join(o.dir, "index.bleve"), loc)
 		}

@@ -95,3 +95,48 @@ func crashChild(t *testing.T, dir string) {
 		}
 	}
 }
+
+// TestCrashDuringReindex kills, with SIGKILL at random moments, a process
+// that rebuilds the index again and again (veille reindex): the kill lands
+// while the old index is removed, while the new one is created, or while
+// it is filled. The next start must rebuild whatever was left into an
+// index that agrees with the store. CI once caught a kill during the
+// removal that left the index directory without its metadata (every
+// command then failed until the directory was deleted by hand); that
+// window lasts microseconds, so random kills here rarely land in it:
+// TestOpenBrokenIndex and TestIndexRebuiltFromTheStore recreate those
+// states on purpose.
+func TestCrashDuringReindex(t *testing.T) {
+	if dir := os.Getenv("VEILLE_REINDEX_CHILD"); dir != "" {
+		for {
+			mustRun(t, "--data", dir, "reindex")
+		}
+	}
+	dir, _ := corpusDir(t, 2000)
+	rng := rand.New(rand.NewPCG(12, 12))
+	for round := 0; round < 16; round++ {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashDuringReindex$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "VEILLE_REINDEX_CHILD="+dir)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(20+rng.IntN(1500)) * time.Millisecond)
+		if err := cmd.Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		cmd.Wait()
+		out, errOut, err := run(t, "--data", dir, "check")
+		if err != nil || !strings.Contains(out, "[ok] index : 2000 retombées dans le stock, 2000 dans l'index") {
+			t.Fatalf("round %d: after a kill during reindex, the next start did not rebuild the index (%v):\n%s\n%s", round, err, out, errOut)
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "index.bleve.") {
+			t.Logf("left beside the index after the last kill: %s (deleted at the next rebuild)", e.Name())
+		}
+	}
+}

@@ -44,8 +44,8 @@ func (a *app) open(ctx context.Context, cfg *config.Config) (*engine, error) {
 		return nil, err
 	}
 	ix, err := index.Open(indexPath(cfg.DataDir), cfg.Location())
-	if errors.Is(err, index.ErrStale) {
-		a.logger.Warn("index built by another version: rebuilding from the store")
+	if errors.Is(err, index.ErrStale) || errors.Is(err, index.ErrBroken) {
+		a.logger.Warn("index unusable: rebuilding it from the store", "err", err)
 		if err = index.Remove(indexPath(cfg.DataDir)); err == nil {
 			if err = st.ResetIndexed(ctx); err == nil {
 				ix, err = index.Open(indexPath(cfg.DataDir), cfg.Location())

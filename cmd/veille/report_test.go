@@ -209,7 +209,8 @@ func TestCheckFindsAndRepairsDrift(t *testing.T) {
 
 // TestIndexRebuiltFromTheStore: the store is the source of truth. A
 // clipping stored but not indexed (a crash between the two) is indexed at
-// the next start; a lost index is rebuilt whole; veille reindex rebuilds.
+// the next start; a lost or broken index is rebuilt whole; veille reindex
+// rebuilds.
 func TestIndexRebuiltFromTheStore(t *testing.T) {
 	dir, _ := corpusDir(t, 200)
 	count := func() uint64 {
@@ -243,6 +244,14 @@ func TestIndexRebuiltFromTheStore(t *testing.T) {
 	}
 	if n := count(); n != 201 {
 		t.Errorf("%d indexed after losing the index, want 201", n)
+	}
+	// The index directory left without its metadata (a kill while an
+	// index was created or removed): rebuilt at the next start.
+	if err := os.Remove(filepath.Join(dir, "index.bleve", "index_meta.json")); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 201 {
+		t.Errorf("%d indexed after the index lost its metadata, want 201", n)
 	}
 	out := mustRun(t, "--data", dir, "reindex")
 	if !strings.Contains(out, "201 retombées indexées") {
