@@ -49,8 +49,8 @@ const LockWait = 1500 * time.Millisecond
 
 // Open opens the index at path, creating it when absent. loc is the zone of
 // the year and month fields. An index built with another MappingVersion
-// gives ErrStale, a directory that is not a whole index ErrBroken: either
-// is removed and rebuilt from the store by the caller.
+// gives ErrStale, a directory that is not a whole index ErrBroken: see
+// OpenOrRebuild.
 func Open(path string, loc *time.Location) (*Index, error) {
 	if loc == nil {
 		loc = time.UTC
@@ -81,6 +81,23 @@ func Open(path string, loc *time.Location) (*Index, error) {
 		return nil, err
 	}
 	return ix, nil
+}
+
+// OpenOrRebuild opens the index at path as Open does, but replaces an
+// index of another mapping (ErrStale) or a broken one (ErrBroken) by a new,
+// empty one: its new generation makes the store index everything again.
+// discarded tells why the old index was replaced, nil when none was.
+func OpenOrRebuild(path string, loc *time.Location) (ix *Index, discarded, err error) {
+	ix, err = Open(path, loc)
+	if !errors.Is(err, ErrStale) && !errors.Is(err, ErrBroken) {
+		return ix, nil, err
+	}
+	discarded = err
+	if err := Remove(path); err != nil {
+		return nil, discarded, err
+	}
+	ix, err = Open(path, loc)
+	return ix, discarded, err
 }
 
 func (ix *Index) attach(idx bleve.Index) error {

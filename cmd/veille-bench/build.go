@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -87,12 +86,9 @@ func build(ctx context.Context, o buildOptions, stdout, stderr io.Writer, log *s
 	fmt.Fprintf(stdout, "- totaux mensuels (construits une fois) : %s\n", time.Since(start).Round(time.Millisecond))
 
 	// The index, through the pipeline's sync, as veille builds it.
-	ix, err := index.Open(filepath.Join(o.dir, "index.bleve"), loc)
-	if errors.Is(err, index.ErrStale) || errors.Is(err, index.ErrBroken) {
+	ix, discarded, err := index.OpenOrRebuild(filepath.Join(o.dir, "index.bleve"), loc)
+	if discarded != nil {
 		fmt.Fprintln(stdout, "- index d'une autre version ou incomplet : reconstruit")
-		if err = index.Remove(filepath.Join(o.dir, "index.bleve")); err == nil {
-			ix, err = index.Open(filepath.Join(o.dir, "index.bleve"), loc)
-		}
 	}
 	if err != nil {
 		return err

@@ -98,18 +98,13 @@ func runRestore(ctx context.Context, a *app, args []string) error {
 	if err := index.Remove(indexPath(cfg.DataDir)); err != nil {
 		return err
 	}
-	// Opening rebuilds the index from the restored store.
+	// Opening rebuilds the index from the restored store: the new index's
+	// generation is not the one the store recorded.
 	e, err := a.open(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
-	if err := e.st.ResetIndexed(ctx); err != nil {
-		return err
-	}
-	if _, err := e.pl.SyncIndex(ctx); err != nil {
-		return err
-	}
 	stats, err := e.st.Stats(ctx)
 	if err != nil {
 		return err

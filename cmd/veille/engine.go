@@ -43,14 +43,9 @@ func (a *app) open(ctx context.Context, cfg *config.Config) (*engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	ix, err := index.Open(indexPath(cfg.DataDir), cfg.Location())
-	if errors.Is(err, index.ErrStale) || errors.Is(err, index.ErrBroken) {
-		a.logger.Warn("index unusable: rebuilding it from the store", "err", err)
-		if err = index.Remove(indexPath(cfg.DataDir)); err == nil {
-			if err = st.ResetIndexed(ctx); err == nil {
-				ix, err = index.Open(indexPath(cfg.DataDir), cfg.Location())
-			}
-		}
+	ix, discarded, err := index.OpenOrRebuild(indexPath(cfg.DataDir), cfg.Location())
+	if discarded != nil {
+		a.logger.Warn("index unusable: rebuilding it from the store", "err", discarded)
 	}
 	if errors.Is(err, index.ErrInUse) {
 		st.Close()

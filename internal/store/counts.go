@@ -323,7 +323,7 @@ func (s *Store) countRollup(ctx context.Context, f CountFilter, by string, lo, h
 		args  = []any{lo, hi}
 	)
 	switch {
-	case f.EntityID != "" || by == ByEntity || (by == ByKind && f.EntityID != ""):
+	case f.EntityID != "" || by == ByEntity:
 		table = "count_entities"
 		if f.EntityID != "" {
 			conds = append(conds, "entity_id = ?")

@@ -124,37 +124,18 @@ func (s *Store) EachClipping(ctx context.Context, f CountFilter, fn func(*model.
 
 // attachMentions reads the mentions of a page of clippings in one query.
 func (s *Store) attachMentions(ctx context.Context, page []*model.Clipping) error {
-	ids := make([]any, len(page))
-	byID := make(map[int64]*model.Clipping, len(page))
-	q := `SELECT article_id, entity_id, entity_kind, alias, matched, field, start_pos, end_pos, snippet, hl_start, hl_end,
-		role, count FROM mentions WHERE article_id IN (`
+	ids := make([]int64, len(page))
 	for i, c := range page {
 		ids[i] = c.ID
-		byID[c.ID] = c
-		if i > 0 {
-			q += ","
-		}
-		q += "?"
 	}
-	rows, err := s.db.QueryContext(ctx, q+`) ORDER BY article_id, rowid`, ids...)
+	byID, err := s.MentionsOf(ctx, ids)
 	if err != nil {
-		return fmt.Errorf("store: mentions: %w", err)
+		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			id   int64
-			m    model.Mention
-			kind string
-		)
-		if err := rows.Scan(&id, &m.EntityID, &kind, &m.Alias, &m.Matched, &m.Field, &m.Start, &m.End, &m.Snippet,
-			&m.HLStart, &m.HLEnd, &m.Role, &m.Count); err != nil {
-			return fmt.Errorf("store: mentions: %w", err)
-		}
-		m.EntityKind = model.EntityKind(kind)
-		byID[id].Mentions = append(byID[id].Mentions, m)
+	for _, c := range page {
+		c.Mentions = append(c.Mentions, byID[c.ID]...)
 	}
-	return rows.Err()
+	return nil
 }
 
 // IndexedClipping is an article as the store says the index should hold it.
