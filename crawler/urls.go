@@ -45,7 +45,7 @@ func Canonicalize(raw string) (string, error) {
 	if (u.Scheme == "http" && port == "80") || (u.Scheme == "https" && port == "443") {
 		port = ""
 	}
-	host = strings.TrimSuffix(host, ".")
+	host = strings.TrimRight(host, ".")
 	if host == "" {
 		return "", fmt.Errorf("crawler: canonical url %q: no host", raw)
 	}
